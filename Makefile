@@ -1,0 +1,67 @@
+# Python on the IQ HPC Platform: one English source, a French edition from gettext catalogs,
+# and a test suite that runs every example. `make help` lists the targets.
+
+PYTHON       ?= python3
+VENV         := .venv
+VENV_PYTHON  := $(VENV)/bin/python
+SPHINXBUILD  := $(VENV_PYTHON) -m sphinx
+SPHINXOPTS   ?= -W -n --keep-going -q
+LANGUAGES    := en fr
+TRANSLATIONS := fr
+BUILD        := build
+PYTEST_ARGS  ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets, one line each
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
+	$(VENV_PYTHON) -m pip install --quiet -r requirements.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed ## Create .venv with the pinned tools (requirements.txt)
+
+.PHONY: system-packages
+system-packages: ## Install the Debian packages the tests need (as root, only those missing)
+	@scripts/install-debian-packages scripts/debian-packages.txt
+
+.PHONY: html
+html: venv ## Build the site in every language into build/html/<lang>/, warnings are errors
+	@for lang in $(LANGUAGES); do \
+	  echo "Building $$lang"; \
+	  $(SPHINXBUILD) -b html -c . -d $(BUILD)/doctrees/$$lang -D language=$$lang \
+	    $(SPHINXOPTS) source $(BUILD)/html/$$lang || exit 1; \
+	done
+	cp source/_root/index.html $(BUILD)/html/index.html
+	@echo "Site ready: $(BUILD)/html/index.html"
+
+.PHONY: gettext
+gettext: venv ## Extract the English messages into build/gettext/*.pot
+	rm -rf $(BUILD)/gettext
+	$(SPHINXBUILD) -b gettext -c . -d $(BUILD)/doctrees/gettext $(SPHINXOPTS) source $(BUILD)/gettext
+
+.PHONY: update-po
+update-po: venv ## Merge build/gettext into locale/<lang>/*.po (run make gettext first)
+	$(VENV_PYTHON) scripts/update-po $(BUILD)/gettext $(TRANSLATIONS)
+
+.PHONY: stats
+stats: venv ## Per page and language: translated, fuzzy and untranslated messages
+	@$(VENV_PYTHON) scripts/po-stats $(TRANSLATIONS)
+
+.PHONY: test
+test: venv system-packages html ## Run the whole test suite (examples, site, catalogs, cluster)
+	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+.PHONY: linkcheck
+linkcheck: venv ## Check the external links (needs the internet, not part of make test)
+	$(SPHINXBUILD) -b linkcheck -c . -d $(BUILD)/doctrees/en $(SPHINXOPTS) source $(BUILD)/linkcheck
+
+.PHONY: clean
+clean: ## Remove the build output (keeps .venv and the cached wheelhouse)
+	rm -rf $(BUILD)/html $(BUILD)/doctrees $(BUILD)/gettext $(BUILD)/linkcheck

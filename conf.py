@@ -1,0 +1,71 @@
+"""Sphinx configuration for both languages: English is the source, French comes from locale/."""
+
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "source" / "_ext"))
+
+PLATFORM = tomllib.loads((ROOT / "platform.toml").read_text(encoding="utf-8"))
+
+project = "Python on the IQ HPC Platform"
+author = "IQ HPC Platform"
+copyright = "2026, IQ HPC Platform"
+
+extensions = [
+    "sphinx_copybutton",
+    "language_switcher",
+    "platform_facts",
+]
+
+# The English pages are the source; every other language is a catalog in locale/.
+language = "en"
+site_languages = {"en": "English", "fr": "Français"}
+
+# Sphinx resolves a relative locale_dirs from source/, sphinx-intl from this file's folder:
+# only an absolute path makes both find the same catalogs (otherwise the French site is silently English).
+locale_dirs = [str(ROOT / "locale")]
+gettext_compact = False
+gettext_location = True
+# Fuzzy entries are not translations: they must render in English and fail the catalog checks.
+gettext_allow_fuzzy_translations = False
+
+# Paths in conf.py are relative to this file (the root), not to source/.
+templates_path = ["source/_templates"]
+exclude_patterns = ["_ext", "_root", "conftest.py"]
+nitpicky = True
+
+html_theme = "furo"
+html_title = "Python on the IQ HPC Platform"
+html_static_path = ["source/_static"]
+html_css_files = ["language-switcher.css"]
+html_last_updated_fmt = None
+html_show_sourcelink = False
+html_copy_source = False
+html_sidebars = {
+    "**": [
+        "sidebar/brand.html",
+        "sidebar/language.html",
+        "sidebar/search.html",
+        "sidebar/scroll-start.html",
+        "sidebar/navigation.html",
+        "sidebar/scroll-end.html",
+    ]
+}
+html_theme_options = {
+    # Furo's default footer links to GitHub; the site must not point readers outside the cluster network.
+    "footer_icons": [],
+}
+
+# Copy the commands of a transcript only: the regex strips the platform's prompt, with or without a venv
+# prefix ("(qutip) [alice@ip09 ~]$ "); lines without a prompt are output and are left out.
+copybutton_prompt_text = r"(\([\w.-]+\) )?\[[^\]\s@]+@[^\]\s]+ [^\]]*\]\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_line_continuation_character = "\\"
+copybutton_here_doc_delimiter = "EOF"
+copybutton_exclude = ".linenos"
+
+linkcheck_anchors = False
+linkcheck_timeout = 15

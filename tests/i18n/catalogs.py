@@ -1,0 +1,43 @@
+"""The translation catalogs as the checks read them: every .po file with its entries and lines."""
+
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALE = ROOT / "locale"
+TRANSLATIONS = ("fr",)
+
+
+def catalog_files() -> list[Path]:
+    return sorted(path for language in TRANSLATIONS for path in (LOCALE / language).rglob("*.po"))
+
+
+def page_catalog_files() -> list[Path]:
+    """The catalogs of pages (sphinx.po holds the theme's strings, not a page's)."""
+    return [path for path in catalog_files() if path.name != "sphinx.po"]
+
+
+def where(path: Path, entry: polib.POEntry | None = None) -> str:
+    """``locale/fr/LC_MESSAGES/x.po:42``, the form editors and CI logs turn into links."""
+    line = f":{entry.linenum}" if entry is not None else ""
+    return f"{path.relative_to(ROOT)}{line}"
+
+
+@cache
+def load(path: Path) -> polib.POFile:
+    return polib.pofile(str(path))
+
+
+@cache
+def extract_pot(directory: Path) -> Path:
+    """Extract the English messages afresh, as `make gettext` would, into a scratch folder."""
+    subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "gettext", "-c", str(ROOT), "-q", "-W",
+         "-d", str(directory / "doctrees"), str(ROOT / "source"), str(directory / "pot")],
+        check=True,
+    )
+    return directory / "pot"

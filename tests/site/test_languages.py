@@ -1,0 +1,53 @@
+"""Both editions exist page for page, the French one is French, and the switcher joins the twins."""
+
+import polib
+import pytest
+
+from tests.site.builtsite import LANGUAGES, ROOT, article, html_path, page_names, soup
+
+PAGES = page_names()
+CATALOGS = ROOT / "locale" / "fr" / "LC_MESSAGES"
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_page_exists_and_declares_its_language(language, page):
+    assert soup(language, page).html["lang"] == language
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(("language", "other"), [("en", "fr"), ("fr", "en")])
+def test_switcher_links_to_the_same_page_in_the_other_language(language, other, page):
+    links = soup(language, page).select(f'.language-switcher a[hreflang="{other}"]')
+    assert len(links) == 1, f"{html_path(language, page)}: no link to the {other} edition"
+    target = (html_path(language, page).parent / links[0]["href"]).resolve()
+    assert target == html_path(other, page).resolve(), (
+        f"{html_path(language, page)}: the switcher leads to {target}, not to its twin page"
+    )
+
+
+def paragraph_texts(language: str, page: str) -> list[str]:
+    return [" ".join(p.get_text().split()) for p in article(language, page).find_all("p")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_french_page_shows_the_translations(page):
+    """A silently English "French" site (wrong locale_dirs, fuzzy entries) fails here."""
+    catalog = polib.pofile(str(CATALOGS / f"{page}.po"))
+    title = catalog.find(soup("en", page).find("h1").get_text().rstrip("#¶ ").strip())
+    french_title = soup("fr", page).find("h1").get_text().rstrip("#¶ ").strip()
+    if title is not None:
+        assert french_title == title.msgstr, f"{page}: French title is {french_title!r}"
+    english = paragraph_texts("en", page)
+    french = paragraph_texts("fr", page)
+    assert len(english) == len(french), f"{page}: the editions have different paragraphs"
+    untranslated = [e for e, f in zip(english, french) if e == f and len(e.split()) > 3]
+    assert not untranslated, f"{html_path('fr', page)}: paragraphs still in English: {untranslated}"
+
+
+def test_theme_interface_is_french_on_french_pages():
+    page = soup("fr", "index")
+    assert page.find(string="Haut de page"), "furo's 'Back to top' is not translated"
+    assert page.select_one(".sidebar-search")["placeholder"] == "Recherche"
+
+
