@@ -37,25 +37,18 @@ exclude_patterns = ["_ext", "_root", "conftest.py"]
 nitpicky = True
 
 html_theme = "furo"
-html_title = "Python on the IQ HPC Platform"
+# The title in each language; set once the language is known (-D language=fr comes after this file).
+SITE_TITLES = {"en": "Python on the IQ HPC Platform", "fr": "Python sur la plateforme IQ HPC"}
 html_static_path = ["source/_static"]
 html_css_files = ["language-switcher.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False
-html_sidebars = {
-    "**": [
-        "sidebar/brand.html",
-        "sidebar/language.html",
-        "sidebar/search.html",
-        "sidebar/scroll-start.html",
-        "sidebar/navigation.html",
-        "sidebar/scroll-end.html",
-    ]
-}
 html_theme_options = {
     # Furo's default footer links to GitHub; the site must not point readers outside the cluster network.
     "footer_icons": [],
+    # The "view" slot holds the language switcher (source/_templates/components/view-this-page.html).
+    "top_of_page_buttons": ["view"],
 }
 
 # Copy the commands of a transcript only: the regex strips the platform's prompt, with or without a venv
@@ -69,3 +62,11 @@ copybutton_exclude = ".linenos"
 
 linkcheck_anchors = False
 linkcheck_timeout = 15
+
+
+def use_the_title_of_the_language(app, config):
+    config.html_title = SITE_TITLES[config.language]
+
+
+def setup(app):
+    app.connect("config-inited", use_the_title_of_the_language)
