@@ -1,0 +1,141 @@
+"""What one page's examples share: the shell, a throwaway HOME, pending updates, the last job.
+
+A page runs like a reader's session: HOME is a fresh temporary folder (also the first working
+directory), the stand-in cluster's environment is loaded into the shell the way a login shell would
+(`scripts/cluster env`), and Python blocks run with the environment of that shell plus what a job
+gets (SLURM_CPUS_PER_TASK).
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import signal
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .shell import PageShell
+from .transcript import rewrite
+
+# What a login shell starts from on the stand-in: no host pip/venv settings leak into the pages
+# (PIP_* and /etc/xdg/pip would change what `pip install --no-index` finds).
+KEEP_FROM_HOST = ("LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
+BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@dataclass
+class Platform:
+    """How a page shell is made: `setup` is bash run first (None on the real platform)."""
+
+    setup: str | None
+    inherit_environment: bool = False  # real platform: the login environment as it is
+
+    def environment(self) -> dict[str, str]:
+        if self.inherit_environment:
+            return dict(os.environ)
+        env = {key: os.environ[key] for key in KEEP_FROM_HOST if key in os.environ}
+        env.update(PATH=BASE_PATH, LANG=env.get("LANG", "C.UTF-8"), SHELL="/bin/bash",
+                   USER=os.environ.get("USER", "root"), PIP_CONFIG_FILE=os.devnull)
+        return env
+
+
+@dataclass
+class Job:
+    job_id: str
+    output_path: str
+    output: str
+
+
+@dataclass
+class Page:
+    path: str
+    home: Path
+    scratch: Path  # harness files (job-script prefixes...) kept out of the reader's HOME
+    platform: Platform
+    update: bool = False
+    updates: list[tuple[int, int, list[str], str]] = field(default_factory=list)
+    last_job: Job | None = None
+    job_ids: list[str] = field(default_factory=list)
+    _shell: PageShell | None = None
+
+    @property
+    def shell(self) -> PageShell:
+        if self._shell is None:
+            self._shell = PageShell(str(self.home), self.platform.environment())
+            if self.platform.setup:
+                result = self._shell.run(self.platform.setup, timeout=120)
+                if result.status:
+                    raise RuntimeError(f"platform setup failed ({result.status}):\n{result.output}")
+        return self._shell
+
+    def hidden(self, command: str, timeout: float = 120):
+        """A command of the harness itself in the page's shell (the reader does not type it)."""
+        return self.shell.run(command, timeout)
+
+    def environment(self) -> dict[str, str]:
+        """The page shell's environment now, as a job submitted from it would inherit it."""
+        result = self.hidden("env -0 | base64 -w0; echo")
+        env = {}
+        for entry in base64.b64decode(result.output.strip()).split(b"\0"):
+            key, sep, value = entry.decode(errors="replace").partition("=")
+            if sep and key not in ("PROMPT_COMMAND", "_harness_status", "_"):
+                env[key] = value
+        return env
+
+    @contextlib.contextmanager
+    def job_context(self, timeout: float | None):
+        """Python blocks: the shell's environment and directory, a job's CPU count, a time limit."""
+        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        env = self.environment()
+        env.setdefault("SLURM_CPUS_PER_TASK", str(len(os.sched_getaffinity(0))))
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(self.cwd())
+        previous = None
+        if timeout:
+            def expire(signum, frame):
+                raise TimeoutError(f"Python block still running after {timeout:.0f} s")
+            previous = signal.signal(signal.SIGALRM, expire)
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            yield
+        finally:
+            if timeout:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+
+    def cwd(self) -> str:
+        return self.hidden("pwd").output.strip()
+
+    def write_file(self, name: str, content: str) -> str:
+        target = Path(self.cwd()) / name
+        target.write_text(content if content.endswith("\n") else content + "\n")
+        return str(target)
+
+    def apply_updates(self) -> bool:
+        """Update mode: rewrite the page's expected outputs in place; True if the file changed."""
+        if not self.updates:
+            return False
+        text = Path(self.path).read_text()
+        new = rewrite(text, self.updates)
+        Path(self.path).write_text(new)
+        self.updates.clear()
+        return new != text
+
+    def cancel_jobs(self) -> list[str]:
+        """Jobs this page submitted that are still known to Slurm: cancel them and name them."""
+        if not self.job_ids or self._shell is None or self._shell.pid is None:
+            return []
+        ids = ",".join(self.job_ids)
+        left = self.hidden(f"squeue -h -j {shlex.quote(ids)} -o %i 2>/dev/null").output.split()
+        if left:
+            self.hidden(f"scancel {' '.join(left)}")
+        return left
+
+    def close(self) -> None:
+        if self._shell is not None:
+            self._shell.close()

@@ -1,0 +1,207 @@
+"""pytest side of the harness: the per-page fixture, update mode, per-page counts, block coverage.
+
+Loaded with `-p tests.harness.plugin` (pytest.ini), so fixture pages run through `pytester` get it too.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import psutil
+import pytest
+
+from .coverage import blocks_in_pages
+from .evaluators import PAGE_FIXTURE
+from .page import Page, Platform
+from .resources import close_resources
+
+PROPERTY = "harness_block"
+ROOT = Path(__file__).resolve().parents[2]
+HELPERS = ("resource_tracker", "forkserver")  # per-process helpers of multiprocessing, not leaks
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("harness", "executable pages")
+    group.addoption(
+        "--update-transcripts", action="store_true",
+        help="rewrite the expected output of console transcripts and job outputs in the .rst pages "
+             "from the real output, keeping `...` elisions",
+    )
+    group.addoption(
+        "--platform", choices=("standin", "plain", "real"), default=None,
+        help="where page shells run: the stand-in cluster (default when scripts/cluster exists), "
+             "plain bash (no cluster), or the real platform (the login environment as it is)",
+    )
+    parser.addini("harness_pages", "folder of the Sphinx pages whose blocks must all run",
+                  default="source")
+
+
+def platform(request) -> Platform:
+    choice = request.config.getoption("--platform")
+    script = ROOT / "scripts" / "cluster"
+    if choice is None:
+        choice = "standin" if script.exists() else "plain"
+    if choice == "real":
+        return Platform(setup=None, inherit_environment=True)
+    if choice == "plain":
+        return Platform(setup=None)
+    request.getfixturevalue("cluster_env")  # the session fixture that starts the stand-in
+    return Platform(setup=f'eval "$({script} env)"')
+
+
+@pytest.fixture(scope="module")
+def harness_page(request, tmp_path_factory):
+    """One per .rst page (sybil makes the page the module): shell, HOME, cleanup, update mode."""
+    path = str(request.node.path)
+    base = tmp_path_factory.mktemp(Path(path).stem)
+    (base / "home").mkdir()
+    (base / "scratch").mkdir()
+    page = Page(path, base / "home", base / "scratch", platform(request),
+                update=request.config.getoption("--update-transcripts"))
+    me = psutil.Process()
+    before = {child.pid for child in me.children(recursive=True)}
+    yield page
+    problems = []
+    namespace = request.node.documents[0].namespace if getattr(request.node, "documents", None) else {}
+    close_resources(namespace)  # examples may leave a Pool open, as a reader's script may
+    left = page.cancel_jobs()
+    if left:
+        problems.append(f"jobs still queued or running after the page: {', '.join(left)} (cancelled)")
+    page.close()
+    leaked = leaked_processes(me, before)
+    if leaked:
+        problems.append("processes still running after the page (killed): " + "; ".join(leaked))
+    if page.apply_updates():
+        print(f"\nupdated expected output in {path}")
+    if problems:
+        pytest.fail(f"{path}: " + "\n".join(problems), pytrace=False)
+
+
+def leaked_processes(me: psutil.Process, before: set[int], grace: float = 10) -> list[str]:
+    deadline = time.monotonic() + grace
+    while True:
+        new = [child for child in me.children(recursive=True) if child.pid not in before
+               and not any(helper in " ".join(_cmdline(child)) for helper in HELPERS)]
+        new = [child for child in new if _alive(child)]
+        if not new or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    described = []
+    for child in new:
+        described.append(f"{child.pid} {' '.join(_cmdline(child))[:120]}")
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    return described
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    block = getattr(getattr(item, "example", None), "parsed", None)
+    if call.when != "call" or not hasattr(block, "kind"):
+        return
+    report = outcome.get_result()
+    record = {"page": str(item.example.path), "line": block.line, "kind": block.kind,
+              "outcome": report.outcome}
+    report.user_properties.append((PROPERTY, json.dumps(record)))
+
+
+class Tally:
+    """Controller side: what ran, per page, and whether every parsed block ran."""
+
+    def __init__(self, config):
+        self.config = config
+        self.records: list[dict] = []
+        self.uncovered: list[str] = []
+        self.coverage_note = ""
+
+    def pytest_runtest_logreport(self, report):
+        for name, value in report.user_properties:
+            if name == PROPERTY:
+                self.records.append(json.loads(value))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session):
+        if not self.records:
+            return
+        scope = coverage_scope(self.config)
+        if scope is None:
+            self.coverage_note = "block coverage not checked: only part of the suite was selected"
+            return
+        srcdir, pages = scope
+        ran = {(record["page"], record["line"]) for record in self.records
+               if record["outcome"] != "skipped"}
+        for page, line in blocks_in_pages(srcdir, ROOT):
+            if any(Path(page).is_relative_to(p) for p in pages) and (page, line) not in ran:
+                self.uncovered.append(f"{page}:{line}")
+        if self.uncovered:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.records:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.section("code blocks run per page")
+        per_page = defaultdict(lambda: defaultdict(int))
+        for record in self.records:
+            per_page[record["page"]][record["outcome"]] += 1
+        root = Path(self.config.rootpath)
+        for page in sorted(per_page):
+            counts = per_page[page]
+            ran = counts["passed"] + counts["failed"]
+            extra = ", ".join(f"{counts[o]} {o}" for o in ("failed", "skipped") if counts[o])
+            write(f"{_relative(page, root)}: {ran} ran" + (f" ({extra})" if extra else ""))
+        if self.coverage_note:
+            write(self.coverage_note)
+        elif self.uncovered:
+            terminalreporter.section("blocks no test executed", red=True)
+            for where in self.uncovered:
+                write(_relative(where, root))
+        else:
+            write("every code block of the pages ran")
+
+
+def _relative(path: str, root: Path) -> str:
+    return path[len(str(root)) + 1 :] if path.startswith(str(root) + os.sep) else path
+
+
+def coverage_scope(config) -> tuple[Path, list[Path]] | None:
+    """(Sphinx source folder, page paths the run covers), or None for a partial selection."""
+    option = config.option
+    if option.keyword or option.markexpr or getattr(option, "lf", False) \
+            or getattr(option, "deselect", None) or any("::" in arg for arg in config.args):
+        return None
+    srcdir = (Path(config.rootpath) / config.getini("harness_pages")).resolve()
+    invocation = Path(config.invocation_params.dir)
+    pages = []
+    for arg in config.args or [str(invocation)]:
+        path = (invocation / arg).resolve()
+        if path == srcdir or srcdir.is_relative_to(path):
+            pages.append(srcdir)
+        elif path.is_relative_to(srcdir):
+            pages.append(path)
+    return (srcdir, pages) if pages else None
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # xdist workers send reports; the controller tallies
+        config.pluginmanager.register(Tally(config), "harness-tally")
