@@ -1,0 +1,134 @@
+"""Write the Lmod module tree that mirrors the platform's catalog (platform.toml) onto the built software.
+
+The tree is regenerated at each `up` (it is small) under <state>/modules/Core: one .lua per version,
+and a .modulerc.lua per name for the default (D) and the short aliases ((t,3.11) style labels).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from config import Paths, Platform
+from software import MPI4PY_VERSION, SPEC, WHEEL_DIR, Sandbox
+
+# Short aliases the platform shows next to a version in `module avail`, e.g. python/3.11.5 (t,D:3.11).
+# The platform's catalog has none for python/3.12.4; the seeds show "(t)" alone there.
+PYTHON_ALIASES = {"3.10.13": "3.10", "3.11.5": "3.11"}
+
+
+def lua_string(text: str) -> str:
+    return "[==[" + text + "]==]"
+
+
+def write_catalog(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
+    shutil.rmtree(paths.modules, ignore_errors=True)
+    writer = CatalogWriter(paths, platform)
+    for sandbox in sandboxes:
+        writer.python(sandbox)
+    for version in platform.modules["scipy-stack"]:
+        writer.scipy_stack(version)
+    for version in platform.modules["ipython-kernel"]:
+        writer.ipython_kernel(version)
+    for version in platform.modules["python-build-bundle"]:
+        writer.python_build_bundle(version)
+    for version in platform.modules["StdEnv"]:
+        writer.stdenv(version)
+    writer.mpi4py()
+    writer.modulerc("python", platform.defaults["python"], PYTHON_ALIASES)
+    for name in ("scipy-stack", "ipython-kernel", "python-build-bundle", "StdEnv"):
+        writer.modulerc(name, platform.defaults[name], {})
+    write_pip_conf(paths)
+
+
+def write_pip_conf(paths: Paths) -> None:
+    """The platform's PIP_CONFIG_FILE: `pip install --no-index` finds the wheelhouse."""
+    paths.pip_conf.parent.mkdir(parents=True, exist_ok=True)
+    paths.pip_conf.write_text(f"[global]\nfind-links = {paths.wheelhouse / WHEEL_DIR}\n")
+
+
+class CatalogWriter:
+    def __init__(self, paths: Paths, platform: Platform):
+        self.paths, self.platform = paths, platform
+
+    def write(self, name: str, version: str, body: str) -> None:
+        folder = self.paths.modules / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{version}.lua").write_text(body)
+
+    def modulerc(self, name: str, default: str, aliases: dict) -> None:
+        lines = [f'module_version("{name}/{v}", "{alias}")' for v, alias in aliases.items()]
+        lines.append(f'module_version("{name}/{default}", "default")')
+        (self.paths.modules / name / ".modulerc.lua").write_text("\n".join(lines) + "\n")
+
+    def python(self, sandbox: Sandbox) -> None:
+        version, host = sandbox.module_version, sandbox.host
+        if sandbox.exact:
+            origin = f"Interpreter: Python {version}."
+        else:
+            origin = (f"Stand-in: this host has no Python {version}; Python {host.version} "
+                      f"({host.path}) stands in for it.")
+        text = (f"Python {version} on the stand-in platform.\n{origin}\n"
+                f"pip installs only inside a virtual environment (PIP_REQUIRE_VIRTUALENV=true);\n"
+                f"`pip install --no-index` installs from the wheelhouse (see avail_wheels).")
+        self.write("python", version, f"""\
+help({lua_string(text)})
+whatis("Description: Python {version} (stand-in interpreter: Python {host.version})")
+add_property("type_", "tools")
+family("python")
+local root = "{sandbox.root}"
+prepend_path("PATH", pathJoin(root, "bin"))
+setenv("EBROOTPYTHON", root)
+setenv("EBVERSIONPYTHON", "{version}")
+setenv("PIP_REQUIRE_VIRTUALENV", "true")
+setenv("PIP_CONFIG_FILE", "{self.paths.pip_conf}")
+""")
+
+    def stack_module(self, name: str, version: str, text: str, stack: str, extra: str = "") -> None:
+        """A module whose packages, built per python module, go on PYTHONPATH (load python first)."""
+        base = self.paths.software / stack  # then python-<version>, as software.stack_prefix
+        self.write(name, version, f"""\
+help({lua_string(text)})
+add_property("type_", "math")
+local pyver = os.getenv("EBVERSIONPYTHON")
+if not pyver then
+   LmodError("{name}/{version} needs a python module: run `module load python` first.")
+end
+local prefix = pathJoin("{base}", "python-" .. pyver)
+local minor = pyver:match("^(%d+%.%d+)")
+prepend_path("PYTHONPATH", pathJoin(prefix, "lib", "python" .. minor, "site-packages"))
+prepend_path("PATH", pathJoin(prefix, "bin"))
+{extra}""")
+
+    def scipy_stack(self, version: str) -> None:
+        packages = ", ".join(SPEC["scipy_stack"]["requirements"])
+        text = (f"SciPy stack {version}: {packages}.\n"
+                f"Stand-in: scipy-stack/2023b, 2024a and 2024b all provide this same set.")
+        self.stack_module("scipy-stack", version, text, "scipy-stack")
+
+    def mpi4py(self) -> None:
+        text = (f"mpi4py {MPI4PY_VERSION} with MPICH (the `mpich` wheel); run programs with "
+                f"`srun python script.py`\n(Slurm's MpiDefault is pmi2).")
+        extra = 'prepend_path("LD_LIBRARY_PATH", pathJoin(prefix, "lib"))\n'
+        self.stack_module("mpi4py", MPI4PY_VERSION, text, "mpi4py", extra)
+
+    def ipython_kernel(self, version: str) -> None:
+        text = (f"IPython kernel for Python {version} (JupyterHub on the platform).\n"
+                f"Stand-in: this module sets nothing; no Jupyter service runs here.")
+        self.write("ipython-kernel", version,
+                   f'help({lua_string(text)})\nwhatis("Description: IPython kernel {version}")\n')
+
+    def python_build_bundle(self, version: str) -> None:
+        text = (f"Build tools for Python packages ({version}) on the platform.\n"
+                f"Stand-in: this module sets nothing; pip, setuptools and wheel come with python.")
+        self.write("python-build-bundle", version,
+                   f'help({lua_string(text)})\nwhatis("Description: python-build-bundle {version}")\n')
+
+    def stdenv(self, version: str) -> None:
+        text = (f"Standard environment {version}.\n"
+                f"Stand-in: the wheelhouse is gentoo2023's for every StdEnv.")
+        self.write("StdEnv", version, f"""\
+help({lua_string(text)})
+add_property("lmod", "sticky")
+setenv("EBVERSIONGENTOO", "{version}")
+""")

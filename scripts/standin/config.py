@@ -1,0 +1,98 @@
+"""Where the stand-in platform keeps things, and the facts it shares with the guide (platform.toml)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+STANDIN = Path(__file__).resolve().parent
+REPO = STANDIN.parent.parent
+
+
+def log(message: str) -> None:
+    print(f"cluster: {message}", file=sys.stderr, flush=True)
+
+
+class ClusterError(Exception):
+    """A failure the user can act on; the CLI prints it without a traceback."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    state: Path  # this instance: daemons' config, keys, logs, spool, modulefiles
+    cache: Path  # built once and shared by instances: interpreters, stacks, wheelhouse
+
+    @classmethod
+    def from_env(cls) -> "Paths":
+        state = Path(os.environ.get("IQ_CLUSTER_STATE") or REPO / "build" / "cluster")
+        cache = Path(os.environ.get("IQ_CLUSTER_CACHE") or REPO / "build")
+        return cls(state.resolve(), cache.resolve())
+
+    @property
+    def software(self) -> Path:
+        return self.cache / "software"
+
+    @property
+    def wheelhouse(self) -> Path:
+        return self.cache / "wheelhouse"
+
+    @property
+    def modules(self) -> Path:
+        return self.state / "modules" / "Core"
+
+    @property
+    def bin(self) -> Path:
+        return self.state / "bin"
+
+    @property
+    def pip_conf(self) -> Path:
+        return self.state / "pip" / "pip.conf"
+
+    @property
+    def slurm_conf(self) -> Path:
+        return self.state / "etc" / "slurm.conf"
+
+
+@dataclass(frozen=True)
+class Platform:
+    partition: str
+    modules: dict  # name -> list of versions
+    defaults: dict  # name -> default version
+
+    @classmethod
+    def load(cls, path: Path = REPO / "platform.toml") -> "Platform":
+        try:
+            facts = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as error:
+            raise ClusterError(f"{path}: {error}") from None
+        table = facts["modules"]
+        names = {"python": "python", "ipython_kernel": "ipython-kernel",
+                 "python_build_bundle": "python-build-bundle", "scipy_stack": "scipy-stack",
+                 "stdenv": "StdEnv"}
+        modules = {names[key]: table[key] for key in names}
+        defaults = {names[key]: table[f"{key}_default"] for key in names}
+        return cls(facts["slurm"]["default_partition"], modules, defaults)
+
+
+def hermetic_env(**extra: str) -> dict:
+    """The environment for pip runs that must ignore the host's pip settings (PIP_*, /etc/xdg/pip)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """Serialise concurrent `up`/`down` (e.g. several pytest sessions) on one lock file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield

@@ -1,0 +1,260 @@
+"""Build, once, the software behind the module catalog: sandbox interpreters, the wheelhouse, stacks.
+
+Each python/X module gets an interpreter of its own under build/software/python/X: a relocated copy
+of the host interpreter closest to X (binary + standard library, without the host's site-packages).
+It is a real interpreter, not a venv, so that pip outside a venv fails as on the platform
+(PIP_REQUIRE_VIRTUALENV) and nothing is ever installed into the host's Python.
+Every step writes a stamp holding the hash of its inputs; a later `up` skips steps whose stamp matches.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from config import STANDIN, ClusterError, Paths, hermetic_env, locked, log
+
+SPEC = tomllib.loads((STANDIN / "software.toml").read_text())
+MPI4PY_VERSION = SPEC["mpi4py"]["version"]
+WHEEL_DIR = SPEC["wheelhouse"]["layout"]
+
+
+@dataclass(frozen=True)
+class HostPython:
+    path: str
+    version: str  # e.g. "3.11.7"
+
+    @property
+    def minor(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The interpreter behind one python/X module."""
+    module_version: str  # e.g. "3.11.5"
+    host: HostPython
+    root: Path
+
+    @property
+    def python(self) -> Path:
+        return self.root / "bin" / "python"
+
+    @property
+    def exact(self) -> bool:
+        return self.host.version == self.module_version
+
+    @property
+    def same_minor(self) -> bool:
+        return self.host.minor == minor_of(self.module_version)
+
+
+def minor_of(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def run(command: list, **kwargs) -> None:
+    result = subprocess.run([str(c) for c in command], capture_output=True, text=True, **kwargs)
+    if result.returncode:
+        raise ClusterError(f"{' '.join(map(str, command))} failed ({result.returncode}):\n"
+                           f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
+
+
+def stamp_matches(stamp: Path, inputs: object) -> bool:
+    return stamp.exists() and stamp.read_text() == digest(inputs)
+
+
+def write_stamp(stamp: Path, inputs: object) -> None:
+    stamp.write_text(digest(inputs))
+
+
+def digest(inputs: object) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+# --- host interpreters -------------------------------------------------------------------------
+
+def host_pythons() -> list[HostPython]:
+    """Base (non-venv) CPython interpreters on this host: pyenv's versions, then the system's."""
+    pyenv = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    patterns = [f"{pyenv}/versions/*/bin/python3.[0-9]*", "/usr/bin/python3.[0-9]*",
+                "/usr/local/bin/python3.[0-9]*"]
+    found, seen = [], set()
+    for pattern in patterns:
+        for path in sorted(glob.glob(pattern)):
+            if not path.rsplit("python", 1)[1].replace(".", "").isdigit():
+                continue  # python3.11-config and the like
+            real = os.path.realpath(path)
+            if real in seen or not os.access(real, os.X_OK):
+                continue
+            seen.add(real)
+            probe = subprocess.run(
+                [real, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3], "
+                             "sys.prefix == sys.base_prefix)"],
+                capture_output=True, text=True, env=hermetic_env())
+            if probe.returncode == 0 and probe.stdout.split()[1] == "True":
+                found.append(HostPython(real, probe.stdout.split()[0]))
+    return found
+
+
+def closest_host(version: str, hosts: list[HostPython]) -> HostPython:
+    """The exact version if present, else the newest of the same minor, else the nearest minor."""
+    if not hosts:
+        raise ClusterError("no Python 3 interpreter found on this host (looked in pyenv, /usr/bin, "
+                           "/usr/local/bin)")
+    key = tuple(map(int, version.split(".")))
+
+    def distance(host: HostPython) -> tuple:
+        have = tuple(map(int, host.version.split(".")))
+        return (have != key, have[:2] != key[:2], abs(have[1] - key[1]), -have[2])
+
+    return min(hosts, key=distance)
+
+
+# --- sandbox interpreters ----------------------------------------------------------------------
+
+def make_sandbox(paths: Paths, version: str, host: HostPython) -> Sandbox:
+    sandbox = Sandbox(version, host, paths.software / "python" / version)
+    inputs = {"host": host.path, "version": host.version, "bootstrap": SPEC["python"]["bootstrap"]}
+    stamp = sandbox.root / ".stamp"
+    if stamp_matches(stamp, inputs):
+        return sandbox
+    log(f"python/{version}: copying host interpreter {host.path} ({host.version})")
+    shutil.rmtree(sandbox.root, ignore_errors=True)
+    copy_interpreter(host, sandbox.root)
+    run([sandbox.python, "-m", "ensurepip", "--default-pip"], env=hermetic_env())
+    (sandbox.root / "standin.json").write_text(json.dumps(
+        {"module_version": version, "host_path": host.path, "host_version": host.version}))
+    write_stamp(stamp, {"partial": inputs})  # bootstrap packages come once the wheelhouse exists
+    return sandbox
+
+
+def copy_interpreter(host: HostPython, root: Path) -> None:
+    info = subprocess.run(
+        [host.path, "-c", "import sysconfig, sys; print(sysconfig.get_paths()['stdlib']); "
+                          "print(sysconfig.get_config_var('LIBDIR') or '')"],
+        capture_output=True, text=True, env=hermetic_env(), check=True).stdout.split("\n")
+    stdlib, libdir = Path(info[0]), Path(info[1]) if info[1] else None
+    skip = shutil.ignore_patterns("site-packages", "dist-packages", "test", "__pycache__",
+                                  "idlelib", "turtledemo")
+    shutil.copytree(stdlib, root / "lib" / stdlib.name, ignore=skip, copy_function=link_or_copy)
+    (root / "bin").mkdir(parents=True)
+    exe = root / "bin" / f"python{host.minor}"
+    shutil.copy2(host.path, exe)
+    for alias in ("python3", "python"):
+        (root / "bin" / alias).symlink_to(exe.name)
+    if libdir:  # shared builds (pyenv's) load libpythonX.Y.so from their RUNPATH
+        for lib in libdir.glob(f"libpython{host.minor}*.so*"):
+            shutil.copy2(lib, root / "lib" / lib.name)
+    probe = subprocess.run([exe, "-c", "import sys; print(sys.prefix)"], capture_output=True,
+                           text=True, env=hermetic_env())
+    if probe.stdout.strip() != str(root):
+        raise ClusterError(f"relocated interpreter {exe} reports prefix {probe.stdout.strip()!r}, "
+                           f"expected {root}: {probe.stderr}")
+
+
+def link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def finish_sandbox(paths: Paths, sandbox: Sandbox) -> None:
+    inputs = {"host": sandbox.host.path, "version": sandbox.host.version,
+              "bootstrap": SPEC["python"]["bootstrap"]}
+    stamp = sandbox.root / ".stamp"
+    if stamp_matches(stamp, inputs):
+        return
+    log(f"python/{sandbox.module_version}: installing pip, setuptools, wheel, virtualenv")
+    pip_install(paths, sandbox, SPEC["python"]["bootstrap"], "--upgrade")
+    write_stamp(stamp, inputs)
+
+
+def pip_install(paths: Paths, sandbox: Sandbox, requirements: list, *options) -> None:
+    run([sandbox.python, "-m", "pip", "install", "--no-index", "--find-links",
+         paths.wheelhouse / WHEEL_DIR, "--find-links", paths.software / "wheels-mpi",
+         "--no-warn-script-location", *options, *requirements],
+        env=hermetic_env(PIP_REQUIRE_VIRTUALENV="false"))
+
+
+# --- wheelhouse --------------------------------------------------------------------------------
+
+def download(paths: Paths, sandbox: Sandbox, requirements: list, dest: Path) -> None:
+    """Fetch binary wheels for the module's Python version into dest (once per version)."""
+    target = minor_of(sandbox.module_version)
+    stamp = dest / f".stamp-{target}"
+    if stamp_matches(stamp, requirements):
+        return
+    log(f"{dest.name}: downloading wheels for Python {target} from the package registry")
+    dest.mkdir(parents=True, exist_ok=True)
+    # The sandbox's own pip resolves markers for its own Python; a stand-in of another minor
+    # version asks for the module's version explicitly so that its wheels are still right.
+    cross = [] if sandbox.same_minor else ["--python-version", target]
+    run([sandbox.python, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "-d", dest,
+         *cross, *requirements], env=hermetic_env())
+    write_stamp(stamp, requirements)
+
+
+def dummy_mpi4py_sdist(paths: Paths) -> None:
+    """As on the platform, `pip install mpi4py` in a venv fails and says to load the module."""
+    dest = paths.wheelhouse / WHEEL_DIR / f"mpi4py-{MPI4PY_VERSION}.tar.gz"
+    if dest.exists():
+        return
+    import tarfile
+    import io
+    name = f"mpi4py-{MPI4PY_VERSION}"
+    setup = ("import sys\nsys.exit('mpi4py is provided by a module on this platform: run "
+             "`module load mpi4py` before creating or activating your virtual environment.')\n")
+    pkg_info = f"Metadata-Version: 2.1\nName: mpi4py\nVersion: {MPI4PY_VERSION}\n"
+    with tarfile.open(dest, "w:gz") as tar:
+        for member, text in (("setup.py", setup), ("PKG-INFO", pkg_info)):
+            data = text.encode()
+            info = tarfile.TarInfo(f"{name}/{member}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+# --- stacks on PYTHONPATH ----------------------------------------------------------------------
+
+def stack_prefix(paths: Paths, name: str, module_version: str) -> Path:
+    """Where a stack (scipy-stack, mpi4py) keeps its packages for one python module."""
+    return paths.software / name / f"python-{module_version}"
+
+
+def build_stack(paths: Paths, sandbox: Sandbox, name: str, requirements: list) -> None:
+    prefix = stack_prefix(paths, name, sandbox.module_version)
+    stamp = prefix / ".stamp"
+    inputs = {"requirements": requirements, "host": sandbox.host.version}
+    if stamp_matches(stamp, inputs):
+        return
+    log(f"{name}: installing {' '.join(requirements)} for python/{sandbox.module_version}")
+    shutil.rmtree(prefix, ignore_errors=True)
+    pip_install(paths, sandbox, requirements, "--ignore-installed", "--prefix", prefix)
+    write_stamp(stamp, inputs)
+
+
+def build_all(paths: Paths, python_versions: list) -> list[Sandbox]:
+    """Everything the catalog needs, for each python module; cached across `up`s and instances."""
+    with locked(paths.software / ".lock"):
+        hosts = host_pythons()
+        sandboxes = [make_sandbox(paths, v, closest_host(v, hosts)) for v in python_versions]
+        for sandbox in sandboxes:
+            download(paths, sandbox, SPEC["wheelhouse"]["requirements"], paths.wheelhouse / WHEEL_DIR)
+            download(paths, sandbox, SPEC["mpi4py"]["requirements"], paths.software / "wheels-mpi")
+            finish_sandbox(paths, sandbox)
+            build_stack(paths, sandbox, "scipy-stack", SPEC["scipy_stack"]["requirements"])
+            build_stack(paths, sandbox, "mpi4py", SPEC["mpi4py"]["requirements"])
+        dummy_mpi4py_sdist(paths)
+        return sandboxes
+
+
+def load_sandbox(paths: Paths, version: str) -> dict:
+    return json.loads((paths.software / "python" / version / "standin.json").read_text())

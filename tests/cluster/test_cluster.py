@@ -1,0 +1,191 @@
+"""What the stand-in platform must show (issue 3), on the session's cluster (tests/plugins/cluster.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import subprocess
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FACTS = tomllib.loads((REPO / "platform.toml").read_text())
+PARTITION = FACTS["slurm"]["default_partition"]
+SEED_AVAIL_PYTHON = """\
+------------------------------------- Core Modules --------------------------------------
+   ipython-kernel/3.10              python-build-bundle/2024a (D)
+   ipython-kernel/3.11       (D)    python/3.10.13            (t,3.10)
+   ipython-kernel/3.12              python/3.11.5             (t,D:3.11)
+   python-build-bundle/2023b        python/3.12.4             (t)
+"""
+SEED_AVAIL_QISKIT = """\
+name    version    python    arch
+------  ---------  --------  -------
+qiskit  1.2.4      cp38      generic
+"""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def sh(cluster_env, home):
+    """Run a bash command on a login shell of the platform; fail with its output if it fails."""
+    def run(command: str, ok: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+        result = cluster_env.run(command, home, timeout=timeout)
+        if ok and result.returncode:
+            pytest.fail(f"{command!r} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+    return run
+
+
+def write_job(home: Path, name: str, body: str) -> Path:
+    script = home / name
+    script.write_text("#!/bin/bash\n" + body)
+    return script
+
+
+def test_default_partition_is_idle(sh):
+    """Idle when no job runs; other sessions sharing the cluster may have jobs running."""
+    out = sh(f"squeue -h -o %i; echo --; sinfo -h -p {PARTITION} -o '%P %a %T'").stdout
+    jobs, _, partition = out.partition("--\n")
+    expected = {"idle"} if not jobs.split() else {"idle", "mixed", "allocated"}
+    name, avail, state = partition.split()
+    assert (name, avail) == (f"{PARTITION}*", "up") and state in expected
+
+
+def test_module_avail_python_is_the_seeds(sh):
+    out = sh("module avail python 2>&1").stdout
+    assert out.startswith("\n" + SEED_AVAIL_PYTHON + "\n")
+
+
+def test_module_avail_scipy_stack_marks_default(sh):
+    out = sh("module avail scipy-stack 2>&1").stdout
+    assert "scipy-stack/2023b (math)    scipy-stack/2024a (math)    scipy-stack/2024b (math,D)" in out
+
+
+def test_stdenv_is_loaded_and_sticky(sh):
+    out = sh("module purge 2>&1; module list 2>&1").stdout
+    assert re.search(r"1\) StdEnv/2023 \(S\)", out)
+
+
+def test_python_module_gives_its_own_interpreter(sh, home):
+    out = sh("module load python/3.11.5 && command -v python pip virtualenv && "
+             "python -c 'import sys; print(sys.prefix)' && echo $PIP_REQUIRE_VIRTUALENV").stdout.split()
+    root = out[3]
+    assert all(Path(p).parent == Path(root) / "bin" for p in out[:3])
+    assert not root.startswith(("/usr", "/root/.pyenv")) and out[4] == "true"
+
+
+def test_module_help_tells_which_interpreter_stands_in(sh):
+    for version in FACTS["modules"]["python"]:
+        root = sh(f"module load python/{version} && echo $EBROOTPYTHON").stdout.strip()
+        host = json.loads((Path(root) / "standin.json").read_text())["host_version"]
+        text = sh(f"module help python/{version} 2>&1").stdout
+        assert (f"Python {host} " in text and "stands in" in text) if host != version \
+            else f"Interpreter: Python {version}." in text
+
+
+def test_venv_installs_qutip_from_the_wheelhouse(sh, home):
+    out = sh("module load python/3.11.5 && virtualenv --no-download $HOME/venv/x && "
+             ". $HOME/venv/x/bin/activate && pip install --no-index qutip==5.0.1 && "
+             "python -c 'import qutip, numpy; print(qutip.__version__, numpy.__version__)'").stdout
+    assert out.split()[-2:] == ["5.0.1", "1.26.4"]
+
+
+def test_pip_outside_a_venv_fails_as_on_the_platform(sh):
+    result = sh("module load python/3.11.5 && pip install --no-index numpy", ok=False)
+    assert result.returncode != 0
+    assert "ERROR: Could not find an activated virtualenv (required)." in result.stderr
+
+
+def test_scipy_stack_is_seen_by_a_venv_made_after_loading_it(sh):
+    out = sh("module load python/3.12.4 scipy-stack/2024b && virtualenv -q --no-download $HOME/venv/s && "
+             ". $HOME/venv/s/bin/activate && python -c 'import numpy, scipy, pandas, matplotlib, dask; "
+             "print(numpy.__version__)'").stdout
+    assert out.split() == ["1.26.4"]
+
+
+def test_scipy_stack_needs_a_python_module(sh):
+    result = sh("module purge; module load scipy-stack 2>&1", ok=False)
+    assert "needs a python module" in result.stdout
+
+
+def test_avail_wheels_qiskit_is_the_seeds(sh):
+    assert sh("module load python/3.11.5 && avail_wheels qiskit").stdout == SEED_AVAIL_QISKIT
+
+
+def test_avail_wheels_filters_by_python(sh):
+    out = sh("avail_wheels numpy qutip -p 3.10").stdout.split("\n")[2:]
+    assert [line.split()[2] for line in out if line] == ["cp310", "cp310"]
+
+
+def test_mpi4py_from_pip_says_to_load_the_module(sh):
+    result = sh("module load python/3.11.5 && virtualenv -q --no-download $HOME/venv/m && "
+                ". $HOME/venv/m/bin/activate && pip install --no-index mpi4py", ok=False)
+    assert result.returncode != 0 and "module load mpi4py" in result.stdout + result.stderr
+
+
+def test_sbatch_job_sees_one_core_and_its_tmpdir(sh, home):
+    write_job(home, "one.sh", "#SBATCH --cpus-per-task=1\n#SBATCH --output=one.out\n"
+              "python3 -c 'import os; print(len(os.sched_getaffinity(0)))'\n"
+              "test -d \"$SLURM_TMPDIR\" && echo \"TMP $SLURM_TMPDIR\"\n")
+    sh("sbatch --wait one.sh")
+    cores, tmp = (home / "one.out").read_text().split("\n")[:2]
+    assert cores == "1" and tmp.startswith("TMP /")
+    assert not Path(tmp.split()[1]).exists(), "SLURM_TMPDIR outlived the job"
+
+
+def test_sbatch_wait_returns_the_jobs_exit_code(sh, home):
+    write_job(home, "fail.sh", "#SBATCH --output=/dev/null\nexit 3\n")
+    assert sh("sbatch --wait fail.sh", ok=False).returncode == 3
+
+
+@pytest.mark.parametrize("request_, message", [
+    ("--cpus-per-task=9999", "More processors requested than permitted"),
+    ("--mem=100T", "Requested node configuration is not available"),
+    ("--time=30-00:00:00", "Requested time limit is invalid"),
+    ("--partition=nowhere", "invalid partition specified"),
+])
+def test_bad_requests_get_slurms_own_error(sh, home, request_, message):
+    write_job(home, "bad.sh", "true\n")
+    result = sh(f"sbatch {request_} bad.sh", ok=False)
+    assert result.returncode != 0 and message in result.stderr
+
+
+def test_mpi4py_ranks_under_srun(sh, home):
+    (home / "hello.py").write_text("from mpi4py import MPI\nc = MPI.COMM_WORLD\n"
+                                   "print(f'rank {c.Get_rank()} of {c.Get_size()}')\n")
+    out = sh("module load python/3.11.5 mpi4py && "
+             "salloc --ntasks=2 --time=00:05:00 srun python hello.py 2>&1").stdout
+    assert sorted(re.findall(r"rank \d of \d", out)) == ["rank 0 of 2", "rank 1 of 2"]
+
+
+def test_salloc_opens_a_shell_in_the_allocation(cluster_env, home):
+    """Driven from a pty, as the docs harness does: the shell runs on the allocated core only."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = cluster_env.environ(home, PS1="$ ")
+        os.chdir(home)
+        os.execvpe("salloc", ["salloc", "--cpus-per-task=1", "--time=00:05:00"], env)
+    os.write(fd, b"echo CORES=$(nproc) TMP=${SLURM_TMPDIR:+yes} JOB=$SLURM_JOB_ID; exit\n")
+    out, deadline = b"", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 1)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    os.waitpid(pid, 0)
+    assert re.search(rb"CORES=1 TMP=yes JOB=\d+", out), out.decode(errors="replace")
