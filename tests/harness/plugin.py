@@ -5,6 +5,7 @@ Loaded with `-p tests.harness.plugin` (pytest.ini), so fixture pages run through
 from __future__ import annotations
 
 import json
+import subprocess
 import os
 import time
 from collections import defaultdict
@@ -48,7 +49,10 @@ def platform(request) -> Platform:
         return Platform(setup=None, inherit_environment=True)
     if choice == "plain":
         return Platform(setup=None)
-    request.getfixturevalue("cluster_env")  # the session fixture that starts the stand-in
+    try:
+        request.getfixturevalue("cluster_env")  # tests/plugins/cluster.py starts the stand-in
+    except pytest.FixtureLookupError:  # run without that plugin: `up` is idempotent
+        subprocess.run([str(script), "up"], check=True)
     return Platform(setup=f'eval "$({script} env)"')
 
 

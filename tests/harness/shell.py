@@ -52,7 +52,9 @@ class PageShell:
 
     def __init__(self, home: str, env: dict[str, str], timeout: float = 60):
         self.home = home
-        env = dict(env, HOME=home, PROMPT_COMMAND=PROMPT_COMMAND, HISTFILE="", TERM="xterm")
+        # no pager: `module avail` and friends would wait for a key press on a terminal
+        env = dict(env, HOME=home, PROMPT_COMMAND=PROMPT_COMMAND, HISTFILE="", TERM="xterm",
+                   PAGER="cat", LMOD_PAGER="None")
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # child: become the reader's shell
             try:
@@ -104,7 +106,7 @@ class PageShell:
         try:
             self._wait(10, "Ctrl-C")
         except ShellError:
-            self.close()
+            self.kill()
 
     def _reap(self) -> None:
         if self.pid is not None:
@@ -124,7 +126,7 @@ class PageShell:
             # exit nested shells (salloc) one by one so each gives back its allocation
             for _ in range(4):
                 os.write(self.fd, b"exit\n")
-                ready, _, _ = select.select([self.fd], [], [], 5)
+                ready, _, _ = select.select([self.fd], [], [], 2)
                 if ready:
                     try:
                         if not os.read(self.fd, 65536):
@@ -140,7 +142,19 @@ class PageShell:
                 break
             time.sleep(0.1)
         else:
-            os.killpg(self.pid, signal.SIGKILL)  # the shell leads its own session (pty.fork)
-            os.waitpid(self.pid, 0)
+            self.kill()
+            return
+        self.pid = None
+        os.close(self.fd)
+
+    def kill(self) -> None:
+        """The shell and its foreground commands, at once (it leads its own session: pty.fork)."""
+        if self.pid is None:
+            return
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
         self.pid = None
         os.close(self.fd)
