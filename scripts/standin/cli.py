@@ -8,14 +8,15 @@ import shlex
 import sys
 import time
 
+import accounting
 import catalog
 import daemons
 import software
-from config import STANDIN, ClusterError, Paths, Platform, locked, log
+from config import REPO, STANDIN, ClusterError, Paths, Platform, locked, log
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
 REQUIRED = {"munged": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd", "sinfo": "slurm-client",
-            "runuser": "util-linux"}
+            "slurmdbd": "slurmdbd", "mariadbd": "mariadb-server", "runuser": "util-linux"}
 
 
 def check_host() -> None:
@@ -41,22 +42,27 @@ def up(paths: Paths) -> None:
         write_tools(paths, sandboxes)
         if not all(d.pid() for d in daemons.daemons(paths)):
             daemons.stop_all(paths)  # a half-started instance: start it over from a clean slate
-            daemons.write_slurm_config(paths, platform, accounting="")
+            _, mariadbd, slurmdbd = daemons.daemons(paths)[:3]
+            daemons.write_slurm_config(paths, platform, accounting.write_slurmdbd_config(paths))
             daemons.start_munge(paths)
+            accounting.start_mariadb(paths, mariadbd)
+            accounting.start_slurmdbd(paths, slurmdbd)
             daemons.start_slurm(paths, platform)
     log(f"up in {time.monotonic() - started:.1f} s (state {paths.state})")
 
 
 def write_tools(paths: Paths, sandboxes: list) -> None:
-    """Commands the platform's login node has: avail_wheels, run by a sandbox interpreter."""
+    """Commands of the platform's login node that Debian lacks, run by a sandbox interpreter."""
     paths.bin.mkdir(parents=True, exist_ok=True)
-    default = next(s for s in sandboxes if s.same_minor) if sandboxes else None
-    wrapper = paths.bin / "avail_wheels"
-    wrapper.write_text(
-        "#!/bin/sh\n# avail_wheels of the stand-in platform (scripts/standin/avail_wheels.py).\n"
-        f": \"${{WHEELHOUSE:={paths.wheelhouse}}}\"\nexport WHEELHOUSE\n"
-        f"exec {shlex.quote(str(default.python))} -I {shlex.quote(str(STANDIN / 'avail_wheels.py'))} \"$@\"\n")
-    wrapper.chmod(0o755)
+    python = shlex.quote(str(next(s for s in sandboxes if s.same_minor).python))
+    setup = {"avail_wheels": f': "${{WHEELHOUSE:={paths.wheelhouse}}}"; export WHEELHOUSE\n',
+             "seff": ""}
+    for tool, lines in setup.items():
+        script = STANDIN / f"{tool}.py"
+        wrapper = paths.bin / tool
+        wrapper.write_text(f"#!/bin/sh\n# {tool} of the stand-in platform ({script.relative_to(REPO)}).\n"
+                           f"{lines}exec {python} -I {shlex.quote(str(script))} \"$@\"\n")
+        wrapper.chmod(0o755)
 
 
 def down(paths: Paths) -> None:

@@ -1,4 +1,4 @@
-"""Start and stop the daemons of one stand-in instance: munged, (mariadbd, slurmdbd,) slurmctld, slurmd.
+"""Start and stop the daemons of one stand-in instance: munged, mariadbd, slurmdbd, slurmctld, slurmd.
 
 Every daemon writes its pid file, log and state under the instance's state folder; `down` stops only
 the processes named by those pid files (checked against /proc, since pids get reused).
@@ -49,6 +49,8 @@ def daemons(paths: Paths) -> list[Daemon]:
     """In start order; `down` stops them in reverse."""
     s = paths.state
     return [Daemon("munged", s / "munge" / "munged.pid"),
+            Daemon("mariadbd", s / "mysql" / "mysqld.pid"),
+            Daemon("slurmdbd", s / "slurm" / "slurmdbd.pid"),
             Daemon("slurmctld", s / "slurm" / "slurmctld.pid"),
             Daemon("slurmd", s / "slurm" / "slurmd.pid")]
 
@@ -149,7 +151,7 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
 
 
 def start_slurm(paths: Paths, platform: Platform) -> None:
-    ctld, slurmd = daemons(paths)[1:]
+    ctld, slurmd = daemons(paths)[-2:]
     env = daemon_env(paths)
     if not ctld.pid():
         # A fresh controller each time: jobs of a previous instance are gone with their processes.
@@ -203,7 +205,7 @@ def leftover_processes(paths: Paths) -> list[int]:
 
 
 def stop_all(paths: Paths) -> None:
-    if daemons(paths)[1].pid():
+    if daemons(paths)[-2].pid():
         cancel_jobs(paths)
     for daemon in reversed(daemons(paths)):
         daemon.stop()

@@ -189,3 +189,26 @@ def test_salloc_opens_a_shell_in_the_allocation(cluster_env, home):
             out += chunk
     os.waitpid(pid, 0)
     assert re.search(rb"CORES=1 TMP=yes JOB=\d+", out), out.decode(errors="replace")
+
+
+def test_accounting_records_the_job_for_sacct_and_seff(sh, home):
+    write_job(home, "acct.sh", "#SBATCH --cpus-per-task=1 --mem=500M --output=/dev/null\nexit 0\n")
+    job = sh("sbatch --parsable --wait acct.sh").stdout.strip()
+    assert sh(f"sacct -n -P -X -j {job} --format=State,ExitCode,Partition").stdout.split() == \
+        [f"COMPLETED|0:0|{PARTITION}"]
+    report = sh(f"seff {job}").stdout
+    assert f"Job ID: {job}\n" in report and "State: COMPLETED (exit code 0)" in report
+    assert "Cores: 1\n" in report and "Memory Efficiency:" in report
+
+
+def test_dask_jobqueue_workers_reach_a_scheduler_on_loopback(sh, home):
+    (home / "dask_jobs.py").write_text(
+        "from dask_jobqueue import SLURMCluster\nfrom dask.distributed import Client\n"
+        f"cluster = SLURMCluster(cores=1, processes=1, memory='1GB', walltime='00:05:00', "
+        f"queue='{PARTITION}', interface='lo')\n"
+        "cluster.scale(jobs=2)\nclient = Client(cluster)\nclient.wait_for_workers(2, timeout=120)\n"
+        "print('result', client.submit(sum, [1, 2, 3]).result())\nclient.close()\ncluster.close()\n")
+    out = sh("module load python/3.11.5 && virtualenv -q --no-download $HOME/venv/dask && "
+             ". $HOME/venv/dask/bin/activate && "
+             "pip install -q --no-index dask distributed dask-jobqueue && python dask_jobs.py").stdout
+    assert "result 6" in out

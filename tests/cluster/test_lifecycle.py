@@ -48,7 +48,7 @@ def instance(cluster_env):
 def test_up_is_idempotent_and_down_leaves_no_daemon(instance):
     assert cluster(instance, "up").returncode == 0
     first = daemon_pids(instance)
-    assert set(first) == {"munged", "slurmctld", "slurmd"}
+    assert set(first) == {"munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd"}
     assert cluster(instance, "up").returncode == 0
     assert daemon_pids(instance) == first
     key = instance / "munge" / "munge.key"

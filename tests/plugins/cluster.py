@@ -23,10 +23,13 @@ CLUSTER = REPO / "scripts" / "cluster"
 
 
 def on_real_platform() -> bool:
+    """IQ_CLUSTER=real|standin decides; otherwise a shell with Lmod and Slurm that are not ours."""
     choice = os.environ.get("IQ_CLUSTER", "")
     if choice in ("real", "standin"):
         return choice == "real"
-    return bool(os.environ.get("LMOD_CMD")) and shutil.which("sinfo") is not None
+    inside_standin = os.environ.get("SLURM_CONF", "").startswith(str(state_dir()))
+    return bool(os.environ.get("LMOD_CMD")) and shutil.which("sinfo") is not None \
+        and not inside_standin
 
 
 def state_dir() -> Path:
