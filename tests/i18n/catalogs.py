@@ -41,3 +41,16 @@ def extract_pot(directory: Path) -> Path:
         check=True,
     )
     return directory / "pot"
+
+
+def translated_entries(path: Path) -> list[polib.POEntry]:
+    """The entries a reader of the translation sees: translated, neither fuzzy nor obsolete."""
+    return [
+        entry for entry in load(path)
+        if entry.msgid and entry.msgstr and not entry.fuzzy and not entry.obsolete
+    ]
+
+
+def entry_problems(path: Path, check) -> list[str]:
+    """``file.po:line: problem`` for each problem `check(entry)` finds in a translated entry."""
+    return [f"{where(path, entry)}: {problem}" for entry in translated_entries(path) for problem in check(entry)]
