@@ -6,10 +6,9 @@ and a .modulerc.lua per name for the default (D) and the short aliases ((t,3.11)
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from config import Paths, Platform
+from config import Paths, Platform, write_if_changed
 from software import MPI4PY_VERSION, SPEC, WHEEL_DIR, Sandbox
 
 # Short aliases the platform shows next to a version in `module avail`, e.g. python/3.11.5 (t,D:3.11).
@@ -22,7 +21,6 @@ def lua_string(text: str) -> str:
 
 
 def write_catalog(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
-    shutil.rmtree(paths.modules, ignore_errors=True)
     writer = CatalogWriter(paths, platform)
     for sandbox in sandboxes:
         writer.python(sandbox)
@@ -39,27 +37,36 @@ def write_catalog(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) ->
     for name in ("scipy-stack", "ipython-kernel", "python-build-bundle", "StdEnv"):
         writer.modulerc(name, platform.defaults[name], {})
     write_pip_conf(paths)
+    writer.remove_others()
 
 
 def write_pip_conf(paths: Paths) -> None:
     """The platform's PIP_CONFIG_FILE: `pip install --no-index` finds the wheelhouse."""
-    paths.pip_conf.parent.mkdir(parents=True, exist_ok=True)
-    paths.pip_conf.write_text(f"[global]\nfind-links = {paths.wheelhouse / WHEEL_DIR}\n")
+    write_if_changed(paths.pip_conf, f"[global]\nfind-links = {paths.wheelhouse / WHEEL_DIR}\n")
 
 
 class CatalogWriter:
     def __init__(self, paths: Paths, platform: Platform):
         self.paths, self.platform = paths, platform
+        self.written: set[Path] = set()
+
+    def put(self, path: Path, text: str) -> None:
+        write_if_changed(path, text)
+        self.written.add(path)
 
     def write(self, name: str, version: str, body: str) -> None:
-        folder = self.paths.modules / name
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{version}.lua").write_text(body)
+        self.put(self.paths.modules / name / f"{version}.lua", body)
 
     def modulerc(self, name: str, default: str, aliases: dict) -> None:
         lines = [f'module_version("{name}/{v}", "{alias}")' for v, alias in aliases.items()]
         lines.append(f'module_version("{name}/{default}", "default")')
-        (self.paths.modules / name / ".modulerc.lua").write_text("\n".join(lines) + "\n")
+        self.put(self.paths.modules / name / ".modulerc.lua", "\n".join(lines) + "\n")
+
+    def remove_others(self) -> None:
+        """Modulefiles of a previous catalog (a version dropped from platform.toml) go away."""
+        for path in self.paths.modules.rglob("*.lua"):
+            if path not in self.written:
+                path.unlink()
 
     def python(self, sandbox: Sandbox) -> None:
         version, host = sandbox.module_version, sandbox.host

@@ -12,7 +12,7 @@ import accounting
 import catalog
 import daemons
 import software
-from config import REPO, STANDIN, ClusterError, Paths, Platform, locked, log
+from config import REPO, STANDIN, ClusterError, Paths, Platform, locked, log, write_if_changed
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
 REQUIRED = {"munged": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd", "sinfo": "slurm-client",
@@ -53,16 +53,14 @@ def up(paths: Paths) -> None:
 
 def write_tools(paths: Paths, sandboxes: list) -> None:
     """Commands of the platform's login node that Debian lacks, run by a sandbox interpreter."""
-    paths.bin.mkdir(parents=True, exist_ok=True)
     python = shlex.quote(str(next(s for s in sandboxes if s.same_minor).python))
     setup = {"avail_wheels": f': "${{WHEELHOUSE:={paths.wheelhouse}}}"; export WHEELHOUSE\n',
              "seff": ""}
     for tool, lines in setup.items():
         script = STANDIN / f"{tool}.py"
-        wrapper = paths.bin / tool
-        wrapper.write_text(f"#!/bin/sh\n# {tool} of the stand-in platform ({script.relative_to(REPO)}).\n"
-                           f"{lines}exec {python} -I {shlex.quote(str(script))} \"$@\"\n")
-        wrapper.chmod(0o755)
+        write_if_changed(paths.bin / tool, mode=0o755, text=(
+            f"#!/bin/sh\n# {tool} of the stand-in platform ({script.relative_to(REPO)}).\n"
+            f"{lines}exec {python} -I {shlex.quote(str(script))} \"$@\"\n"))
 
 
 def down(paths: Paths) -> None:

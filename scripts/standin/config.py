@@ -89,6 +89,18 @@ def hermetic_env(**extra: str) -> dict:
     return env
 
 
+def write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:
+    """Replace a file atomically, and only if its text changes: shells of other sessions may be
+    reading the module tree, pip.conf or the wrappers while a later `up` rewrites them."""
+    if path.exists() and path.read_text() == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_text(text)
+    temporary.chmod(mode)
+    os.replace(temporary, path)
+
+
 @contextlib.contextmanager
 def locked(path: Path):
     """Serialise concurrent `up`/`down` (e.g. several pytest sessions) on one lock file."""
