@@ -24,6 +24,16 @@ KEEP_FROM_HOST = ("LANG", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
+# A new account's HOME has a skeleton .bashrc that reaches the system's Lmod set-up. It matters in
+# the shell `salloc` opens: Slurm does not pass exported bash functions (`module`) to it.
+SKELETON_BASHRC = """\
+# .bashrc of a new account: make `module` available in every interactive shell
+if ! type module >/dev/null 2>&1 && [ -n "${LMOD_PKG:-}" ]; then
+    . "$LMOD_PKG/init/bash"
+fi
+"""
+
+
 @dataclass
 class Platform:
     """How a page shell is made: `setup` is bash run first (None on the real platform)."""
@@ -62,6 +72,8 @@ class Page:
     @property
     def shell(self) -> PageShell:
         if self._shell is None:
+            if not self.platform.inherit_environment:
+                (self.home / ".bashrc").write_text(SKELETON_BASHRC)
             self._shell = PageShell(str(self.home), self.platform.environment())
             if self.platform.setup:
                 result = self._shell.run(self.platform.setup, timeout=120)

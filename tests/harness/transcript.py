@@ -226,13 +226,22 @@ def failure_message(
         parts.append(problem)
     if expected_status is not None:
         parts.append(f"exit status {status}, expected {expected_status}")
+    shown = output.rstrip("\n").splitlines()
     if step.expected and not output_matches(step.expected, output):
         first = step.output_lines[0] if step.output_lines else step.line + 1
         parts.append(unified_diff(step.expected, output, f"{path}:{first}"))
+        if len(shown) != len(align(step.expected, shown)[1]):  # an elision hid real lines
+            parts.append(_excerpt("full output", shown))
     elif expected_status is not None or problem:
-        shown = output.rstrip("\n").splitlines()[-40:]
-        parts.append("output:\n" + "\n".join("  " + line for line in shown) if shown else "no output")
+        parts.append(_excerpt("output", shown))
     return "\n".join(parts)
+
+
+def _excerpt(title: str, lines: list[str], keep: int = 40) -> str:
+    if not lines:
+        return "no output"
+    cut = [f"  ... ({len(lines) - keep} lines before)"] if len(lines) > keep else []
+    return f"{title}:\n" + "\n".join(cut + ["  " + line for line in lines[-keep:]])
 
 
 def expected_status_problem(step: Step, status: int, explicit: int | None = None) -> str | None:
