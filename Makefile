@@ -19,7 +19,9 @@ help: ## List the targets, one line each
 	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	@# Debian's python3 creates venvs only with python3-venv installed: add it when that is what fails.
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && \
+	  echo python3-venv | scripts/install-debian-packages /dev/stdin && $(PYTHON) -m venv $(VENV); }
 	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
 	$(VENV_PYTHON) -m pip install --quiet -r requirements.txt
 	touch $@
