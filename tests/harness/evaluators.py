@@ -5,6 +5,7 @@ Each returns None (pass) or a message that names page, line, command and the dif
 from __future__ import annotations
 
 import os
+import traceback
 from pathlib import PurePath
 
 import pytest
@@ -105,13 +106,30 @@ def run_bash(block: Block, page: Page, example: Example) -> str | None:
     return None
 
 
-def run_python(block: Block, page: Page, example: Example) -> None:
-    """exec in the page's namespace; tracebacks point at .rst lines (the source is padded)."""
-    __tracebackhide__ = True
+def run_python(block: Block, page: Page, example: Example) -> str | None:
+    """exec in the page's namespace; line numbers are .rst lines (the source is padded)."""
     code = compile(pad(block.source, block.body_line - 1), page.path, "exec", dont_inherit=True)
-    with page.job_context(block.options.timeout or DEFAULT_TIMEOUT):
-        exec(code, example.namespace)
-    example.namespace.pop("__builtins__", None)
+    try:
+        with page.job_context(block.options.timeout or DEFAULT_TIMEOUT):
+            exec(code, example.namespace)
+    except Exception as error:  # the reader's traceback: from the page's line down, no harness frames
+        return python_failure(error, page.path, block.body_line)
+    finally:
+        example.namespace.pop("__builtins__", None)
+    return None
+
+
+def python_failure(error: Exception, path: str, body_line: int) -> str:
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != path:
+        tb = tb.tb_next
+    if tb is None:  # raised while compiling or setting up, not in the block
+        return f"{path}:{body_line}: {type(error).__name__}: {error}"
+    innermost = tb
+    while innermost.tb_next is not None and innermost.tb_next.tb_frame.f_code.co_filename == path:
+        innermost = innermost.tb_next
+    text = "".join(traceback.format_exception(type(error), error, tb))
+    return f"{path}:{innermost.tb_lineno}: {type(error).__name__}: {error}\n{text}"
 
 
 def write_file(block: Block, page: Page, example: Example) -> None:

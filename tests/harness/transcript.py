@@ -60,7 +60,7 @@ def is_complete(command: str) -> bool:
     check = subprocess.run(
         ["bash", "-n"], input=command + "\n", capture_output=True, text=True, check=False
     )
-    if "unexpected end of file" in check.stderr or "delimited by end-of-file" in check.stderr:
+    if any(sign in check.stderr for sign in ("unexpected end of file", "unexpected EOF", "delimited by end-of-file")):
         return False
     return True
 
@@ -167,22 +167,26 @@ def align(expected: list[str], actual: list[str]) -> tuple[int, list[str]]:
                         best = min(best, cost[i][j + 1])  # elision absorbs actual[j]
                 else:
                     best = min(best, cost[i + 1][j] + (0 if not pattern.strip() else 1))
-                    if j < m and _line_matches(pattern, actual[j]):
-                        best = min(best, cost[i + 1][j + 1])
+                    if j < m:  # the same line, or a changed line (counted once, not twice)
+                        best = min(best, cost[i + 1][j + 1] + (0 if _line_matches(pattern, actual[j]) else 1))
             cost[i][j] = best
     merged: list[str] = []
     i = j = 0
     while i < n or j < m:
         here = cost[i][j]
         if i < n and _is_elision(expected[i]):
-            if j < m and cost[i][j + 1] == here:
+            if j < m and cost[i][j + 1] == here and cost[i + 1][j] != here:
                 j += 1  # absorbed; the `...` line is written when the elision ends
                 continue
-            merged.append(expected[i])
+            merged.append(expected[i])  # on a tie the elision ends: real lines stay visible
             i += 1
             continue
         if i < n and j < m and _line_matches(expected[i], actual[j]) and cost[i + 1][j + 1] == here:
             merged.append(expected[i] if expected[i].strip() else actual[j])
+            i, j = i + 1, j + 1
+            continue
+        if i < n and j < m and expected[i].strip() and cost[i + 1][j + 1] + 1 == here:
+            merged.append(actual[j])  # a changed line
             i, j = i + 1, j + 1
             continue
         if j < m and cost[i][j + 1] + (0 if not actual[j].strip() else 1) == here:

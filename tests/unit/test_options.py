@@ -1,0 +1,43 @@
+"""Per-block `.. test:` comments: syntax, attachment to the next block, errors naming file:line."""
+import pytest
+
+from tests.harness.options import OptionError, options_before, parse_comment
+
+
+def test_options_on_one_line():
+    assert parse_comment(' timeout=600 exit=1 skip "licence server down"', "p.rst:3") == {
+        "timeout": 600.0, "exit": 1, "skip": "licence server down"
+    }
+
+
+def test_no_run_is_a_skip_and_output_is_a_flag():
+    assert parse_comment(' no-run "needs the real GPU nodes"', "p:1") == {"skip": "needs the real GPU nodes"}
+    assert parse_comment(" output", "p:1") == {"output": True}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (" skip", r'p.rst:9: skip needs a reason a reader accepts: skip "why"'),
+        (" timeout=soon", r"p.rst:9: timeout must be a number of seconds > 0, not 'soon'"),
+        (" exit=-1", r"p.rst:9: exit must be an exit status"),
+        (" retries=3", r"p.rst:9: unknown test option 'retries=3'"),
+        ("", r"p.rst:9: `.. test:` without an option"),
+        (' skip "unclosed', r"p.rst:9: cannot read"),
+    ],
+)
+def test_bad_options_name_file_and_line(args, message):
+    with pytest.raises(OptionError, match=message):
+        parse_comment(args, "p.rst:9")
+
+
+def test_stacked_comments_and_blank_lines_attach_to_the_block():
+    text = "Para.\n\n.. test: timeout=5\n.. test: exit=3\n\n.. code-block:: console\n\n   [a@b ~]$ x\n"
+    options, used = options_before(text, 6, "p.rst")
+    assert (options.timeout, options.exit, used) == (5.0, 3, {3, 4})
+
+
+def test_a_paragraph_between_comment_and_block_detaches_it():
+    text = ".. test: exit=3\n\nSome text.\n\n.. code-block:: console\n"
+    options, used = options_before(text, 5, "p.rst")
+    assert options.exit is None and not used
