@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from scripts.oversubscription import (Config, Plan, Workload, WORKLOADS, allowed_cores,
-                                      measure, medians, penalty)
+                                      efficiency, measure, medians, penalty, schedule)
 from tests.python_job import run_python_job
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ MAX_CORES = 8
 MIN_PENALTY_DEFAULT = 1.1  # measured 1.55-2.9
 MIN_PENALTY_4X = 2.0  # measured 4.7-9
 
-pytestmark = pytest.mark.skipif(
+needs_cores = pytest.mark.skipif(
     CORES < 2, reason=f"only {CORES} core allowed: oversubscription needs several cores to compare")
 
 
@@ -47,6 +47,7 @@ def timing_plan(cores: int) -> Plan:
     return Plan((quick,), configs, rounds=5)
 
 
+@needs_cores
 def test_limiting_blas_threads_is_faster_on_real_cores():
     with at_most(MAX_CORES) as cores:
         results = measure(timing_plan(cores), cores)
@@ -59,16 +60,36 @@ def test_limiting_blas_threads_is_faster_on_real_cores():
     assert penalty(med, "eigsh", cores, 4 * cores) >= MIN_PENALTY_4X, summary
 
 
+@needs_cores
 def test_benchmark_in_a_slurm_job_on_all_cores(cluster_env, tmp_path):
     """As a reader's job would: --cpus-per-task = the machine's cores, the platform's Python."""
     out = run_python_job(
         cluster_env, tmp_path, "oversubscription", cpus=CORES,
-        body=f"python {REPO / 'scripts' / 'oversubscription.py'} --quick --out $SLURM_TMPDIR/out\n",
+        body=f"python {REPO / 'scripts' / 'oversubscription.py'} --quick --out $SLURM_TMPDIR/out\n"
+             "ls $SLURM_TMPDIR/out\nhead -n 1 $SLURM_TMPDIR/out/oversubscription.csv\n",
         minutes=15)
-    assert f"{CORES} cores" in out.splitlines()[0], out
+    assert re.search(rf"^{CORES} cores \(", out, re.M), out
     values = dict(re.findall(r"^(penalty|efficiency|penalty with \d+ threads a worker): "
                              r"(\d+\.\d+)$", out, re.M))
     assert float(values["penalty"]) >= MIN_PENALTY_DEFAULT, out
     assert float(values[f"penalty with {4 * CORES} threads a worker"]) >= MIN_PENALTY_4X, out
     assert float(values["efficiency"]) > 0, out
-    assert out.rstrip().splitlines()[-2].startswith("penalty: "), out
+    lines = out.rstrip().splitlines()
+    assert lines[-5].startswith("penalty: ") and lines[-4].startswith("efficiency: "), out
+    assert lines[-3:] == ["oversubscription.csv", "oversubscription.png",
+                          "workload,workers,threads_per_worker,round,seconds,blas_threads_seen"], out
+
+
+def test_rounds_alternate_their_order():
+    plan = Plan((WORKLOADS["eigsh"],), (Config(1, 1), Config(2, 1), Config(2, 2)), rounds=3)
+    steps = [(r, c.workers, c.threads) for r, _, c in schedule(plan, cores=2)]
+    assert steps == [(0, 1, 1), (0, 2, 1), (0, 2, 2), (1, 2, 2), (1, 2, 1), (1, 1, 1),
+                     (2, 1, 1), (2, 2, 1), (2, 2, 2)]
+
+
+def test_penalty_and_efficiency_are_ratios_of_medians():
+    med = {("eigsh", Config(1, 1)): 1.0, ("eigsh", Config(2, 1)): 1.25,
+           ("eigsh", Config(2, 2)): 2.5, ("eigsh", Config(2, 8)): 10.0}
+    assert penalty(med, "eigsh", 2) == 2.0
+    assert penalty(med, "eigsh", 2, 8) == 8.0
+    assert efficiency(med, "eigsh", 2) == 0.8
