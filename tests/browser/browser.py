@@ -51,6 +51,8 @@ FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Containers give /dev/shm 64 MiB, too little for Chromium's renderers.
+    "--disable-dev-shm-usage",
     # A page that asks for an outside host still shows the request in the log, but nothing is resolved.
     f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {LOOPBACK}",
 )

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.browser.browser import (
     DESKTOP,
@@ -117,9 +118,14 @@ def test_copy_button_copies_the_commands_without_prompts_or_output(browser, site
 
 
 def search(driver, site_url: str, language: str, word: str) -> list[str]:
-    """Search the `language` edition for `word` like a reader; return the result pages' paths."""
-    open_page(driver, f"{site_url}/{language}/search.html?q={word}")
+    """Type `word` in the search box of the `language` home page, press Enter; the result pages' paths."""
+    open_page(driver, f"{site_url}/{language}/index.html")
+    box = driver.find_element(By.CSS_SELECTOR, "input.sidebar-search")
+    click_like_a_reader(driver, box)
+    box.send_keys(word, Keys.ENTER)
+    wait_for(driver, "location.pathname.endsWith('/search.html')", "the search page")
     wait_for(driver, "document.querySelector('#search-results .search-summary')?.innerText", "the search")
+    assert page_path(driver.current_url) == f"/{language}/search.html", f"the search left the {language} edition"
     links = driver.find_elements(By.CSS_SELECTOR, "#search-results ul.search li a")
     return sorted({page_path(link.get_attribute("href")) for link in links})
 
