@@ -30,8 +30,8 @@ def run_pages(pytester, monkeypatch):
 
 def test_good_page_runs_every_block(run_pages):
     result = run_pages("good.rst")
-    result.assert_outcomes(passed=7)
-    result.stdout.fnmatch_lines(["good.rst: 7 ran", "every code block of the pages ran"])
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(["good.rst: 8 ran", "every code block of the pages ran"])
 
 
 def test_broken_examples_name_page_and_line(run_pages, pytester):

@@ -1,0 +1,45 @@
+"""Fixture pages with job scripts and salloc, run through pytest on the stand-in cluster.
+
+They prove that a bad #SBATCH option and a failing job are reported at their .rst lines, that
+`.. test: output` checks a job's output file, and that commands after `salloc` run in the allocation.
+"""
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def run_on_cluster(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.makeini("[pytest]\naddopts = -p no:doctest -p tests.harness.plugin\nharness_pages = .\n")
+    pytester.makeconftest("from tests.harness import pages_sybil\n"
+                          "pytest_collect_file = pages_sybil(__file__).pytest()\n")
+
+    def run(*names):
+        for name in names:
+            shutil.copy(FIXTURES / name, pytester.path / name)
+        return pytester.runpytest_subprocess("--platform=standin", "-p", "no:cacheprovider")
+
+    return run
+
+
+def test_job_scripts_run_and_their_output_is_checked(run_on_cluster):
+    result = run_on_cluster("jobs.rst", "salloc.rst")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(["jobs.rst: 4 ran", "salloc.rst: 2 ran", "every code block of the pages ran"])
+
+
+def test_bad_sbatch_option_and_failing_job_name_their_lines(run_on_cluster, pytester):
+    result = run_on_cluster("badjob.rst")
+    result.assert_outcomes(failed=2)
+    page = pytester.path / "badjob.rst"
+    result.stdout.fnmatch_lines([
+        f"{page}:8: #SBATCH --cpus-per-tassk=2",
+        "sbatch: unrecognized option '--cpus-per-tassk=2'",
+    ])
+    result.stdout.fnmatch_lines([f"{page}:12: job * (job-line12.sh) ended with exit status 1, expected 0",
+                                 "*slurm-*.out:", "  this job fails"])
