@@ -69,7 +69,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def serve(directory: Path) -> Iterator[str]:
     """Serve `directory` on 127.0.0.1 at a free port; yields the base URL, stops the thread after."""
     if not (directory / "en" / "index.html").exists():
-        pytest.fail(f"{directory.relative_to(ROOT)} has no site: run `make html` first (make test does)")
+        pytest.fail(f"{directory} has no site: run `make html` first (make test does)")
     handler = functools.partial(QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer((LOOPBACK, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -119,6 +119,10 @@ def requested_urls(driver: WebDriver) -> list[str]:
     for record in driver.get_log("performance"):
         message = json.loads(record["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
+            # Chromium's own new-tab page (chrome://...) loads its resources in the background while the
+            # first site page loads: those requests are the browser's, not the site's.
+            if urlsplit(message["params"].get("documentURL", "")).scheme == "chrome":
+                continue
             urls.append(message["params"]["request"]["url"])
         elif message["method"] == "Network.webSocketCreated":
             urls.append(message["params"]["url"])
@@ -153,11 +157,11 @@ def settle(driver: WebDriver, quiet_seconds: float = 0.3) -> None:
     raise TimeoutError(f"{driver.current_url} kept loading for {WAIT_SECONDS} s")
 
 
-def open_page(driver: WebDriver, url: str) -> list[str]:
-    """Load `url`, wait for it to settle, return every URL it requested."""
-    built = SITE / urlsplit(url).path.lstrip("/")
+def open_page(driver: WebDriver, url: str, site: Path = SITE) -> list[str]:
+    """Load `url` of `site`, wait for it to settle, return every URL it requested."""
+    built = site / urlsplit(url).path.lstrip("/")
     if not built.exists():
-        pytest.fail(f"{built.relative_to(ROOT)} is missing: run `make html` first (make test does)")
+        pytest.fail(f"{built} is missing: run `make html` first (make test does)")
     requested_urls(driver)
     driver.get(url)
     settle(driver)

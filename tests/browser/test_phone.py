@@ -6,7 +6,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.browser import PHONE, horizontal_overflow, open_page, outside_loopback, viewport, widest_elements
+from tests.browser.browser import (
+    PHONE,
+    horizontal_overflow,
+    open_page,
+    outside_loopback,
+    serve,
+    viewport,
+    widest_elements,
+)
 from tests.site.builtsite import LANGUAGES, page_names
 
 # The pages Sphinx adds to every edition, besides the guide's own.
@@ -49,3 +57,13 @@ def test_page_fits_a_phone_screen(phone_visit, language, page):
         f"build/html/{language}/{page}.html scrolls sideways on a {PHONE[0]} px phone: "
         f"{document_width} px wide, widest: {culprits}"
     )
+
+
+def test_a_request_outside_loopback_is_caught(browser, tmp_path):
+    """The check can fail: a page that loads a font from outside shows that request in the log."""
+    page = tmp_path / "en" / "index.html"
+    page.parent.mkdir()
+    page.write_text('<!DOCTYPE html><link rel="stylesheet" href="https://fonts.example.com/font.css"><p>x</p>')
+    with serve(tmp_path) as url:
+        urls = open_page(browser, f"{url}/en/index.html", site=tmp_path)
+    assert outside_loopback(urls) == ["https://fonts.example.com/font.css"]
