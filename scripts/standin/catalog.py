@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config import Paths, Platform, write_if_changed
-from software import MPI4PY_VERSION, SPEC, WHEEL_DIR, Sandbox
+from software import MPI4PY_VERSION, SPEC, WHEEL_DIR, Sandbox, stack_prefix
 
 # Short aliases the platform shows next to a version in `module avail`, e.g. python/3.11.5 (t,D:3.11).
 # The platform's catalog has none for python/3.12.4; the seeds show "(t)" alone there.
@@ -21,7 +21,7 @@ def lua_string(text: str) -> str:
 
 
 def write_catalog(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
-    writer = CatalogWriter(paths, platform)
+    writer = CatalogWriter(paths, platform, sandboxes)
     for sandbox in sandboxes:
         writer.python(sandbox)
     for version in platform.modules["scipy-stack"]:
@@ -46,8 +46,8 @@ def write_pip_conf(paths: Paths) -> None:
 
 
 class CatalogWriter:
-    def __init__(self, paths: Paths, platform: Platform):
-        self.paths, self.platform = paths, platform
+    def __init__(self, paths: Paths, platform: Platform, sandboxes: list[Sandbox]):
+        self.paths, self.platform, self.sandboxes = paths, platform, sandboxes
         self.written: set[Path] = set()
 
     def put(self, path: Path, text: str) -> None:
@@ -92,18 +92,23 @@ setenv("PIP_CONFIG_FILE", "{self.paths.pip_conf}")
 """)
 
     def stack_module(self, name: str, version: str, text: str, stack: str, extra: str = "") -> None:
-        """A module whose packages, built per python module, go on PYTHONPATH (load python first)."""
-        base = self.paths.software / stack  # then python-<version>, as software.stack_prefix
+        """A module whose packages, built per python module, go on PYTHONPATH (load python first).
+        Each python module's stack is built for the interpreter that actually runs it."""
+        prefixes = "\n".join(
+            f'   ["{s.module_version}"] = {{ "{stack_prefix(self.paths, stack, s.module_version)}", '
+            f'"python{s.host.minor}" }},' for s in self.sandboxes)
         self.write(name, version, f"""\
 help({lua_string(text)})
 add_property("type_", "math")
-local pyver = os.getenv("EBVERSIONPYTHON")
-if not pyver then
+local builds = {{
+{prefixes}
+}}
+local build = builds[os.getenv("EBVERSIONPYTHON") or ""]
+if not build then
    LmodError("{name}/{version} needs a python module: run `module load python` first.")
 end
-local prefix = pathJoin("{base}", "python-" .. pyver)
-local minor = pyver:match("^(%d+%.%d+)")
-prepend_path("PYTHONPATH", pathJoin(prefix, "lib", "python" .. minor, "site-packages"))
+local prefix = build[1]
+prepend_path("PYTHONPATH", pathJoin(prefix, "lib", build[2], "site-packages"))
 prepend_path("PATH", pathJoin(prefix, "bin"))
 {extra}""")
 

@@ -53,7 +53,7 @@ def up(paths: Paths) -> None:
 
 def write_tools(paths: Paths, sandboxes: list) -> None:
     """Commands of the platform's login node that Debian lacks, run by a sandbox interpreter."""
-    python = shlex.quote(str(next(s for s in sandboxes if s.same_minor).python))
+    python = shlex.quote(str(sandboxes[0].python))  # any: the tools need only the stdlib
     setup = {"avail_wheels": f': "${{WHEELHOUSE:={paths.wheelhouse}}}"; export WHEELHOUSE\n',
              "seff": ""}
     for tool, lines in setup.items():

@@ -51,10 +51,6 @@ class Sandbox:
     def exact(self) -> bool:
         return self.host.version == self.module_version
 
-    @property
-    def same_minor(self) -> bool:
-        return self.host.minor == minor_of(self.module_version)
-
 
 def minor_of(version: str) -> str:
     return ".".join(version.split(".")[:2])
@@ -129,7 +125,7 @@ def make_sandbox(paths: Paths, version: str, host: HostPython) -> Sandbox:
     log(f"python/{version}: copying host interpreter {host.path} ({host.version})")
     shutil.rmtree(sandbox.root, ignore_errors=True)
     copy_interpreter(host, sandbox.root)
-    run([sandbox.python, "-m", "ensurepip", "--default-pip"], env=hermetic_env())
+    bootstrap_pip(sandbox)
     (sandbox.root / "standin.json").write_text(json.dumps(
         {"module_version": version, "host_path": host.path, "host_version": host.version}))
     write_stamp(stamp, {"partial": inputs})  # bootstrap packages come once the wheelhouse exists
@@ -142,8 +138,9 @@ def copy_interpreter(host: HostPython, root: Path) -> None:
                           "print(sysconfig.get_config_var('LIBDIR') or '')"],
         capture_output=True, text=True, env=hermetic_env(), check=True).stdout.split("\n")
     stdlib, libdir = Path(info[0]), Path(info[1]) if info[1] else None
+    # EXTERNALLY-MANAGED (PEP 668, Debian's) belongs to the system's Python, not to this copy.
     skip = shutil.ignore_patterns("site-packages", "dist-packages", "test", "__pycache__",
-                                  "idlelib", "turtledemo")
+                                  "idlelib", "turtledemo", "EXTERNALLY-MANAGED")
     shutil.copytree(stdlib, root / "lib" / stdlib.name, ignore=skip, copy_function=link_or_copy)
     (root / "bin").mkdir(parents=True)
     exe = root / "bin" / f"python{host.minor}"
@@ -158,6 +155,20 @@ def copy_interpreter(host: HostPython, root: Path) -> None:
     if probe.stdout.strip() != str(root):
         raise ClusterError(f"relocated interpreter {exe} reports prefix {probe.stdout.strip()!r}, "
                            f"expected {root}: {probe.stderr}")
+
+
+def bootstrap_pip(sandbox: Sandbox) -> None:
+    """pip into the sandbox, offline: ensurepip, or (Debian disables it) pip run from its own wheel."""
+    ensurepip = subprocess.run([sandbox.python, "-m", "ensurepip", "--default-pip"],
+                               capture_output=True, text=True, env=hermetic_env())
+    if ensurepip.returncode == 0:
+        return
+    wheels = sorted(glob.glob("/usr/share/python-wheels/pip-*.whl"))
+    if not wheels:
+        raise ClusterError(f"no pip for {sandbox.python}: ensurepip failed ({ensurepip.stderr.strip()[:200]}) "
+                           f"and no /usr/share/python-wheels/pip-*.whl (Debian package python3-pip-whl)")
+    run([sandbox.python, f"{wheels[-1]}/pip", "install", "--no-index", "--find-links",
+         os.path.dirname(wheels[-1]), "pip"], env=hermetic_env())
 
 
 def link_or_copy(source: str, target: str) -> None:
@@ -187,20 +198,28 @@ def pip_install(paths: Paths, sandbox: Sandbox, requirements: list, *options) ->
 
 # --- wheelhouse --------------------------------------------------------------------------------
 
-def download(paths: Paths, sandbox: Sandbox, requirements: list, dest: Path) -> None:
-    """Fetch binary wheels for the module's Python version into dest (once per version)."""
-    target = minor_of(sandbox.module_version)
+def download(sandbox: Sandbox, requirements: list, dest: Path, target: str) -> None:
+    """Fetch binary wheels for Python `target` (X.Y) into dest, once per version."""
     stamp = dest / f".stamp-{target}"
     if stamp_matches(stamp, requirements):
         return
     log(f"{dest.name}: downloading wheels for Python {target} from the package registry")
     dest.mkdir(parents=True, exist_ok=True)
-    # The sandbox's own pip resolves markers for its own Python; a stand-in of another minor
-    # version asks for the module's version explicitly so that its wheels are still right.
-    cross = [] if sandbox.same_minor else ["--python-version", target]
+    # The sandbox's own pip resolves markers for its own Python; for another version it is told
+    # the version explicitly.
+    cross = [] if sandbox.host.minor == target else ["--python-version", target]
     run([sandbox.python, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "-d", dest,
          *cross, *requirements], env=hermetic_env())
     write_stamp(stamp, requirements)
+
+
+def download_all(paths: Paths, sandboxes: list[Sandbox]) -> None:
+    """Wheels for each module's Python (what avail_wheels lists) and for each interpreter that
+    actually runs (a stand-in of another version installs its own version's wheels)."""
+    for sandbox in sandboxes:
+        for target in sorted({minor_of(sandbox.module_version), sandbox.host.minor}):
+            download(sandbox, SPEC["wheelhouse"]["requirements"], paths.wheelhouse / WHEEL_DIR, target)
+            download(sandbox, SPEC["mpi4py"]["requirements"], paths.software / "wheels-mpi", target)
 
 
 def dummy_mpi4py_sdist(paths: Paths) -> None:
@@ -246,9 +265,8 @@ def build_all(paths: Paths, python_versions: list) -> list[Sandbox]:
     with locked(paths.software / ".lock"):
         hosts = host_pythons()
         sandboxes = [make_sandbox(paths, v, closest_host(v, hosts)) for v in python_versions]
+        download_all(paths, sandboxes)
         for sandbox in sandboxes:
-            download(paths, sandbox, SPEC["wheelhouse"]["requirements"], paths.wheelhouse / WHEEL_DIR)
-            download(paths, sandbox, SPEC["mpi4py"]["requirements"], paths.software / "wheels-mpi")
             finish_sandbox(paths, sandbox)
             build_stack(paths, sandbox, "scipy-stack", SPEC["scipy_stack"]["requirements"])
             build_stack(paths, sandbox, "mpi4py", SPEC["mpi4py"]["requirements"])
