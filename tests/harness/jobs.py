@@ -59,7 +59,6 @@ def submit(script: str, page: Page, timeout: float) -> tuple[int, Job | None, st
     if not match:
         return result.status, None, result.output
     job_id = match[1]
-    page.job_ids.append(job_id)
     info = page.hidden(f"scontrol show job -o {job_id} 2>/dev/null").output
     stdout = re.search(r"\bStdOut=(\S+)", info)
     output_path = stdout[1] if stdout else str(Path(page.cwd()) / f"slurm-{job_id}.out")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
-import signal
 import shlex
+import signal
+import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +68,6 @@ class Page:
     update: bool = False
     updates: list[tuple[int, int, list[str], str]] = field(default_factory=list)
     last_job: Job | None = None
-    job_ids: list[str] = field(default_factory=list)
     _shell: PageShell | None = None
 
     @property
@@ -76,7 +77,10 @@ class Page:
                 (self.home / ".bashrc").write_text(SKELETON_BASHRC)
             self._shell = PageShell(str(self.home), self.platform.environment())
             if self.platform.setup:
-                result = self._shell.run(self.platform.setup, timeout=120)
+                # sourced from a file: typed as lines, each complete command would end at its own prompt
+                init = self.scratch / "platform-init.sh"
+                init.write_text(self.platform.setup + "\n")
+                result = self._shell.run(f". {shlex.quote(str(init))}", timeout=120)
                 if result.status:
                     raise RuntimeError(f"platform setup failed ({result.status}):\n{result.output}")
         return self._shell
@@ -104,18 +108,20 @@ class Page:
         os.environ.clear()
         os.environ.update(env)
         os.chdir(self.cwd())
-        previous = None
-        if timeout:
-            def expire(signum, frame):
-                raise TimeoutError(f"Python block still running after {timeout:.0f} s")
-            previous = signal.signal(signal.SIGALRM, expire)
-            signal.setitimer(signal.ITIMER_REAL, timeout)
+        def expire(signum, frame):
+            raise TimeoutError(f"Python block still running after {timeout:.0f} s")
+
+        # pytest-timeout may have armed the same timer for the whole test: give it back its rest
+        previous = signal.signal(signal.SIGALRM, expire)
+        outer, _ = signal.setitimer(signal.ITIMER_REAL, timeout)
+        started = time.monotonic()
         try:
             yield
         finally:
-            if timeout:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer:
+                signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
             os.chdir(saved_cwd)
             os.environ.clear()
             os.environ.update(saved_env)
@@ -138,15 +144,25 @@ class Page:
         self.updates.clear()
         return new != text
 
-    def cancel_jobs(self) -> list[str]:
-        """Jobs this page submitted that are still known to Slurm: cancel them and name them."""
-        if not self.job_ids or self._shell is None or self._shell.pid is None:
+    def close_and_cancel_jobs(self) -> list[str]:
+        """End the shell (open allocations are given back), then cancel the jobs still queued or
+        running that were submitted from this page's folders (Slurm's work directory tells);
+        return their ids. Jobs typed as `sbatch job.sh` in a transcript are found this way too."""
+        if self._shell is None or self._shell.pid is None:
+            self.close()
             return []
-        ids = ",".join(self.job_ids)
-        left = self.hidden(f"squeue -h -j {shlex.quote(ids)} -o %i 2>/dev/null").output.split()
-        if left:
-            self.hidden(f"scancel {' '.join(left)}")
-        return left
+        env = self.environment()
+        self.close()
+        listing = subprocess.run(
+            ["squeue", "-h", "--states=PENDING,RUNNING,SUSPENDED,CONFIGURING", "-o", "%i %Z"],
+            env=env, capture_output=True, text=True, check=False,
+        ).stdout
+        folder = str(self.home.parent)
+        mine = [job for job, _, workdir in (line.partition(" ") for line in listing.splitlines())
+                if workdir == folder or workdir.startswith(folder + os.sep)]
+        if mine:
+            subprocess.run(["scancel", *mine], env=env, capture_output=True, check=False)
+        return mine
 
     def close(self) -> None:
         if self._shell is not None:

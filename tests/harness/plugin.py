@@ -5,6 +5,7 @@ Loaded with `-p tests.harness.plugin` (pytest.ini), so fixture pages run through
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 import subprocess
 import os
 import time
@@ -32,28 +33,33 @@ def pytest_addoption(parser):
              "from the real output, keeping `...` elisions",
     )
     group.addoption(
-        "--platform", choices=("standin", "plain", "real"), default=None,
-        help="where page shells run: the stand-in cluster (default when scripts/cluster exists), "
-             "plain bash (no cluster), or the real platform (the login environment as it is)",
+        "--platform", choices=("plain", "real", "standin"), default=None,
+        help="where page shells run: plain bash (no cluster), the real platform (the login "
+             "environment as it is); by default what tests/plugins/cluster.py decides "
+             "(IQ_CLUSTER=real|standin), else the stand-in",
     )
     parser.addini("harness_pages", "folder of the Sphinx pages whose blocks must all run",
                   default="source")
 
 
 def platform(request) -> Platform:
+    """The stand-in (init lines from the `cluster_env` fixture of tests/plugins/cluster.py), the
+    real platform (that fixture says so, or --platform=real), or plain bash (--platform=plain)."""
     choice = request.config.getoption("--platform")
-    script = ROOT / "scripts" / "cluster"
-    if choice is None:
-        choice = "standin" if script.exists() else "plain"
-    if choice == "real":
-        return Platform(setup=None, inherit_environment=True)
     if choice == "plain":
         return Platform(setup=None)
+    if choice == "real":
+        return Platform(setup=None, inherit_environment=True)
     try:
-        request.getfixturevalue("cluster_env")  # tests/plugins/cluster.py starts the stand-in
-    except pytest.FixtureLookupError:  # run without that plugin: `up` is idempotent
+        cluster = request.getfixturevalue("cluster_env")
+    except pytest.FixtureLookupError:  # run without that plugin (fixture pages): `up` is idempotent
+        script = ROOT / "scripts" / "cluster"
         subprocess.run([str(script), "up"], check=True)
-    return Platform(setup=f'eval "$({script} env)"')
+        return Platform(setup=subprocess.run([str(script), "env"], check=True, text=True,
+                                             capture_output=True).stdout)
+    if not cluster.standin:
+        return Platform(setup=None, inherit_environment=True)
+    return Platform(setup=cluster.init)
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +77,9 @@ def harness_page(request, tmp_path_factory):
     problems = []
     namespace = request.node.documents[0].namespace if getattr(request.node, "documents", None) else {}
     close_resources(namespace)  # examples may leave a Pool open, as a reader's script may
-    left = page.cancel_jobs()
+    left = page.close_and_cancel_jobs()
     if left:
         problems.append(f"jobs still queued or running after the page: {', '.join(left)} (cancelled)")
-    page.close()
     leaked = leaked_processes(me, before)
     if leaked:
         problems.append("processes still running after the page (killed): " + "; ".join(leaked))
@@ -143,18 +148,28 @@ class Tally:
             if name == PROPERTY:
                 self.records.append(json.loads(value))
 
+    def pytest_sessionstart(self, session):
+        """Read the pages with Sphinx while the examples run (it takes seconds on a busy machine),
+        and as they were when the examples were collected."""
+        self.scope = coverage_scope(self.config)
+        if self.scope is not None:
+            self.reader = ThreadPoolExecutor(max_workers=1)
+            self.parsed = self.reader.submit(blocks_in_pages, self.scope[0], ROOT)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session):
+        parsed = getattr(self, "parsed", None)
+        if parsed is not None:
+            self.reader.shutdown(wait=False)
         if not self.records:
             return
-        scope = coverage_scope(self.config)
-        if scope is None:
-            self.coverage_note = "block coverage not checked: only part of the suite was selected"
+        if parsed is None or session.shouldfail or session.shouldstop:
+            self.coverage_note = "block coverage not checked: only part of the suite ran"
             return
-        srcdir, pages = scope
+        srcdir, pages = self.scope
         ran = {(record["page"], record["line"]) for record in self.records
                if record["outcome"] != "skipped"}
-        for page, line in blocks_in_pages(srcdir, ROOT):
+        for page, line in parsed.result():
             if any(Path(page).is_relative_to(p) for p in pages) and (page, line) not in ran:
                 self.uncovered.append(f"{page}:{line}")
         if self.uncovered:

@@ -43,3 +43,9 @@ def test_bad_sbatch_option_and_failing_job_name_their_lines(run_on_cluster, pyte
     ])
     result.stdout.fnmatch_lines([f"{page}:12: job * (job-line12.sh) ended with exit status 1, expected 0",
                                  "*slurm-*.out:", "  this job fails"])
+
+
+def test_a_job_left_running_fails_the_page_and_is_cancelled(run_on_cluster, pytester):
+    result = run_on_cluster("leftjob.rst")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*leftjob.rst: jobs still queued or running after the page: * (cancelled)"])
