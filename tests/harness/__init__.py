@@ -57,9 +57,17 @@ above a code block, an unknown option or a skip without reason is an error namin
 Coverage: after the run, Sphinx reads the pages; every literal block it finds must have run, else
 the suite fails listing page:line. The terminal summary lists how many blocks ran per page.
 
-Update mode: ``pytest --update-transcripts source`` rewrites expected outputs that differ from the
-real ones, keeping the page's ``...`` elisions (for refreshing the guide on the real platform:
-add ``--platform=real``).
+Update mode: ``pytest --update-transcripts source`` rewrites expected outputs (transcripts and
+``.. test: output`` blocks) that differ from the real ones, keeping the page's ``...`` elisions.
+Commands with no output shown stay that way. Review the change with ``git diff source/``.
+
+Where the shells run: the stand-in cluster, or the real platform when tests/plugins/cluster.py
+says so (``IQ_CLUSTER=real``, or Lmod and Slurm already in the login environment): then the login
+environment is used as it is, with a temporary HOME. ``--platform=plain`` runs plain bash (no
+cluster), as tests/unit does with the fixture pages in tests/harness/fixtures/.
+
+A page that leaves a job queued or running (found by its work directory), or a process alive after
+its Pools/Dask objects were closed, fails at teardown; the job is cancelled, the process killed.
 """
 from pathlib import Path
 
