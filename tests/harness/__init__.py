@@ -66,8 +66,10 @@ says so (``IQ_CLUSTER=real``, or Lmod and Slurm already in the login environment
 environment is used as it is, with a temporary HOME. ``--platform=plain`` runs plain bash (no
 cluster), as tests/unit does with the fixture pages in tests/harness/fixtures/.
 
-A page that leaves a job queued or running (found by its work directory), or a process alive after
-its Pools/Dask objects were closed, fails at teardown; the job is cancelled, the process killed.
+Jobs a page submits from its transcripts may run on after the page (a reader logs out too): they
+get 2 minutes to finish. A job still queued or running then (found by its work directory), or a
+process alive after the page's Pools/Dask objects were closed, fails the page at teardown; the job
+is cancelled, the process killed.
 """
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Job scripts: checked by bash and by Slurm itself, then submitted with `sbatch --wait`.
+"""Job scripts: checked by bash and by Slurm itself, then submitted and waited for.
 
 A bad `#SBATCH` line is found with `sbatch --test-only` on growing prefixes of the script: the first
 prefix Slurm rejects ends at the culprit, so the error names that .rst line and quotes Slurm's own
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import time
 from pathlib import Path
 
 from .page import Job, Page
@@ -52,14 +53,36 @@ def _test_only(source: str, page: Page, name: str):
     return page.hidden(f"sbatch --test-only {shlex.quote(str(script))} 2>&1")
 
 
+FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
+            "PREEMPTED", "BOOT_FAIL", "DEADLINE"}
+POLL = 0.25  # seconds; `sbatch --wait` polls at growing intervals and added up to 30 s a job here
+
+
 def submit(script: str, page: Page, timeout: float) -> tuple[int, Job | None, str]:
-    """`sbatch --wait` from the page's shell: (exit status, the job, sbatch's own output)."""
-    result = page.hidden(f"sbatch --wait --parsable {shlex.quote(script)} 2>&1", timeout=timeout)
+    """Submit from the page's shell and wait for the end: (exit status, the job, sbatch's output).
+
+    The exit status is the job's, as `sbatch --wait` would return it.
+    """
+    result = page.hidden(f"sbatch --parsable {shlex.quote(script)} 2>&1")
     match = re.search(r"^(\d+)(?:;\S+)?$", result.output, re.MULTILINE)
-    if not match:
-        return result.status, None, result.output
+    if result.status or not match:
+        return result.status or 1, None, result.output
     job_id = match[1]
-    info = page.hidden(f"scontrol show job -o {job_id} 2>/dev/null").output
+    deadline = time.monotonic() + timeout
+    while True:
+        info = page.hidden(f"scontrol show job -o {job_id} 2>&1").output
+        state = re.search(r"\bJobState=(\S+)", info)
+        if state and state[1] in FINISHED:
+            break
+        if not state or time.monotonic() > deadline:
+            page.hidden(f"scancel {job_id}")
+            why = "no longer known to Slurm" if not state else f"still {state[1]} after {timeout:.0f} s"
+            return 1, Job(job_id, "", ""), f"job {job_id} {why} (cancelled)\n{info}"
+        time.sleep(POLL)
+    code, _, signal_number = re.search(r"\bExitCode=(\S+)", info)[1].partition(":")
+    status = int(code) or (128 + int(signal_number) if signal_number.strip("0") else 0)
+    if status == 0 and state[1] != "COMPLETED":
+        status = 1
     stdout = re.search(r"\bStdOut=(\S+)", info)
     output_path = stdout[1] if stdout else str(Path(page.cwd()) / f"slurm-{job_id}.out")
     try:
@@ -67,4 +90,4 @@ def submit(script: str, page: Page, timeout: float) -> tuple[int, Job | None, st
     except OSError:
         output = ""
         output_path += " (missing)"
-    return result.status, Job(job_id, output_path, output), result.output
+    return status, Job(job_id, output_path, output), result.output

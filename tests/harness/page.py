@@ -144,25 +144,30 @@ class Page:
         self.updates.clear()
         return new != text
 
-    def close_and_cancel_jobs(self) -> list[str]:
-        """End the shell (open allocations are given back), then cancel the jobs still queued or
-        running that were submitted from this page's folders (Slurm's work directory tells);
-        return their ids. Jobs typed as `sbatch job.sh` in a transcript are found this way too."""
+    def close_and_cancel_jobs(self, grace: float = 120) -> list[str]:
+        """End the shell (open allocations are given back), let the jobs submitted from this
+        page's folders (Slurm's work directory tells) finish for up to `grace` seconds, as a
+        reader's `sbatch job.sh` runs on after they log out; cancel the rest and return their ids."""
         if self._shell is None or self._shell.pid is None:
             self.close()
             return []
         env = self.environment()
         self.close()
+        deadline = time.monotonic() + grace
+        while (mine := self._queued_jobs(env)) and time.monotonic() < deadline:
+            time.sleep(1)
+        if mine:
+            subprocess.run(["scancel", *mine], env=env, capture_output=True, check=False)
+        return mine
+
+    def _queued_jobs(self, env: dict[str, str]) -> list[str]:
         listing = subprocess.run(
             ["squeue", "-h", "--states=PENDING,RUNNING,SUSPENDED,CONFIGURING", "-o", "%i %Z"],
             env=env, capture_output=True, text=True, check=False,
         ).stdout
         folder = str(self.home.parent)
-        mine = [job for job, _, workdir in (line.partition(" ") for line in listing.splitlines())
+        return [job for job, _, workdir in (line.partition(" ") for line in listing.splitlines())
                 if workdir == folder or workdir.startswith(folder + os.sep)]
-        if mine:
-            subprocess.run(["scancel", *mine], env=env, capture_output=True, check=False)
-        return mine
 
     def close(self) -> None:
         if self._shell is not None:

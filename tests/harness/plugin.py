@@ -40,6 +40,8 @@ def pytest_addoption(parser):
     )
     parser.addini("harness_pages", "folder of the Sphinx pages whose blocks must all run",
                   default="source")
+    parser.addini("harness_job_grace", "seconds a page's jobs may run on after the page",
+                  default="120")
 
 
 def platform(request) -> Platform:
@@ -77,7 +79,7 @@ def harness_page(request, tmp_path_factory):
     problems = []
     namespace = request.node.documents[0].namespace if getattr(request.node, "documents", None) else {}
     close_resources(namespace)  # examples may leave a Pool open, as a reader's script may
-    left = page.close_and_cancel_jobs()
+    left = page.close_and_cancel_jobs(float(request.config.getini("harness_job_grace")))
     if left:
         problems.append(f"jobs still queued or running after the page: {', '.join(left)} (cancelled)")
     leaked = leaked_processes(me, before)

@@ -15,7 +15,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def run_on_cluster(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.makeini("[pytest]\naddopts = -p no:doctest -p tests.harness.plugin\nharness_pages = .\n")
+    pytester.makeini("[pytest]\naddopts = -p no:doctest -p tests.harness.plugin\nharness_pages = .\n"
+                     "harness_job_grace = 3\n")
     pytester.makeconftest("from tests.harness import pages_sybil\n"
                           "pytest_collect_file = pages_sybil(__file__).pytest()\n")
 
