@@ -6,6 +6,7 @@ reads the same figures through `sacct` and prints the same lines.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -31,10 +32,11 @@ def clock(total: float) -> str:
 
 
 def kilobytes(text: str) -> float:
-    text = text.rstrip("nc")  # ReqMem of older Slurm: 500Mn (per node) / 500Mc (per core)
-    if not text:
+    """sacct sizes (500M, 1.50G, 2048K; older Slurm appends n/c, an unknown unit shows as ?)."""
+    match = re.match(r"([\d.]+)([KMGT]?)", text)
+    if not match:
         return 0.0
-    return float(text[:-1]) * UNITS[text[-1]] if text[-1] in UNITS else float(text) / 1024
+    return float(match[1]) * UNITS.get(match[2] or "M", 1024)
 
 
 def size(kb: float) -> str:
