@@ -37,7 +37,12 @@ def test_english_quoted_in_italics_is_not_spell_checked_but_titles_are():
     assert words_of(text) == ["Anglais", "voir", "cœurr"]
 
 
+def test_file_and_module_names_are_not_words():
+    assert words_of("Le script cavity-job.sh lit requirements.txt avec numpy.linalg.") == ["Le", "script", "lit", "avec"]
+
+
 def test_word_list_is_sorted_and_has_no_duplicates():
     words = [line.strip() for line in WORDLIST.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")]
-    assert words == sorted(set(words), key=str.casefold), f"{WORDLIST.relative_to(ROOT)}: keep it sorted, once each"
+    in_order = sorted(set(words), key=lambda word: (word.casefold(), word))
+    assert words == in_order, f"{WORDLIST.relative_to(ROOT)}: keep it sorted (sort -f), once each"
