@@ -23,10 +23,12 @@ import argparse
 import contextlib
 import csv
 import datetime
+import json
 import multiprocessing
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -258,10 +260,8 @@ def efficiency(med: dict, workload: str, cores: int) -> float:
 def machine_description() -> dict[str, str]:
     """Cores, CPU model and BLAS backend (from threadpoolctl, in a fresh process so that the
     pools are the ones a worker loads)."""
-    import subprocess
     probe = ("import numpy, scipy.linalg, json; from threadpoolctl import threadpool_info; "
              "print(json.dumps(threadpool_info()))")
-    import json
     pools = json.loads(subprocess.run([sys.executable, "-c", probe], check=True,
                                       capture_output=True, text=True).stdout)
     blas = sorted({f"{p['internal_api']} {p['version']} ({p.get('threading_layer', '?')})"
