@@ -16,7 +16,7 @@ PYTEST_ARGS  ?=
 .PHONY: help
 help: ## List the targets, one line each
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt
 	@# Debian's python3 creates venvs only with python3-venv installed: add it when that is what fails.
@@ -60,10 +60,21 @@ stats: venv ## Per page and language: translated, fuzzy and untranslated message
 test: venv system-packages html ## Run the whole test suite (examples, site, catalogs, cluster)
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
+.PHONY: test-update
+test-update: venv system-packages ## Rewrite the pages' expected outputs from a real run (review with git diff)
+	$(VENV_PYTHON) -m pytest source --update-transcripts $(PYTEST_ARGS)
+
+.PHONY: benchmark
+benchmark: venv ## Measure oversubscription on this machine's cores; prints the ratios (a few minutes)
+	$(VENV_PYTHON) scripts/oversubscription.py --out $(BUILD)/benchmark
+
 .PHONY: linkcheck
-linkcheck: venv ## Check the external links (needs the internet, not part of make test)
-	$(SPHINXBUILD) -b linkcheck -c . -d $(BUILD)/doctrees/en $(SPHINXOPTS) source $(BUILD)/linkcheck
+linkcheck: venv ## Check the external links in every language (needs the internet, not part of make test)
+	@for lang in $(LANGUAGES); do \
+	  $(SPHINXBUILD) -b linkcheck -c . -d $(BUILD)/doctrees/$$lang -D language=$$lang \
+	    $(SPHINXOPTS) source $(BUILD)/linkcheck/$$lang || exit 1; \
+	done
 
 .PHONY: clean
-clean: ## Remove the build output (keeps .venv and the cached wheelhouse)
-	rm -rf $(BUILD)/html $(BUILD)/doctrees $(BUILD)/gettext $(BUILD)/linkcheck
+clean: ## Remove the build output and test artefacts (keeps .venv, the stand-in's cache and wheelhouse)
+	rm -rf $(BUILD)/html $(BUILD)/doctrees $(BUILD)/gettext $(BUILD)/linkcheck $(BUILD)/test-artefacts

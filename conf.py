@@ -53,7 +53,7 @@ html_theme_options = {
 
 # Copy the commands of a transcript only: the regex strips the platform's prompt, with or without a venv
 # prefix ("(qutip) [alice@ip09 ~]$ "); lines without a prompt are output and are left out.
-copybutton_prompt_text = r"(\([\w.-]+\) )?\[[^\]\s@]+@[^\]\s]+ [^\]]*\]\$ "
+copybutton_prompt_text = r"(?:\([\w.-]+\) )?\[[^\]\s@]+@[^\]\s]+ [^\]]*\]\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_line_continuation_character = "\\"
@@ -62,6 +62,8 @@ copybutton_exclude = ".linenos"
 
 linkcheck_anchors = False
 linkcheck_timeout = 15
+linkcheck_retries = 2
+linkcheck_ignore: list[str] = []
 
 
 def use_the_title_of_the_language(app, config):

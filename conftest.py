@@ -1,4 +1,7 @@
 """pytest wiring for the whole repository.
 
 The pages' examples are collected by source/conftest.py; the harness behind it lives in tests/harness/.
+The cluster plugin brings the stand-in platform up for the session (or uses the real one).
 """
+
+pytest_plugins = ["tests.plugins.cluster"]

@@ -6,6 +6,7 @@ MariaDB listens on a unix socket in the state folder only (no TCP); slurmdbd on 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,6 +25,12 @@ def client_env(paths: Paths) -> dict:
     return dict(daemon_env(paths), MYSQL_UNIX_PORT=str(database_folder(paths) / "mysqld.sock"))
 
 
+def forget_jobs(paths: Paths) -> None:
+    """Drop the accounting database of a previous instance: its controller starts afresh, job ids
+    start again at 1, and sacct would mix the old instance's jobs with the new ones of the same id."""
+    shutil.rmtree(database_folder(paths), ignore_errors=True)
+
+
 def start_mariadb(paths: Paths, daemon: Daemon) -> None:
     if daemon.pid():
         return
@@ -32,6 +39,7 @@ def start_mariadb(paths: Paths, daemon: Daemon) -> None:
     log = paths.state / "log" / "mariadb.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     if not (data / "mysql").exists():
+        data.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
             ["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=root",
              "--auth-root-authentication-method=socket", "--skip-test-db"],

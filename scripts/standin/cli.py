@@ -45,6 +45,7 @@ def up(paths: Paths) -> None:
             _, mariadbd, slurmdbd = daemons.daemons(paths)[:3]
             daemons.write_slurm_config(paths, platform, accounting.write_slurmdbd_config(paths))
             daemons.start_munge(paths)
+            accounting.forget_jobs(paths)
             accounting.start_mariadb(paths, mariadbd)
             accounting.start_slurmdbd(paths, slurmdbd)
             daemons.start_slurm(paths, platform)
@@ -98,6 +99,9 @@ def env_lines(paths: Paths) -> str:
         f"export MODULEPATH={q(paths.modules)}",
         f"export PATH={q(paths.bin)}:\"$PATH\"",
         "module -q load StdEnv/2023",
+        "# Where the platform's Dask config names its nodes' network, the stand-in's single node has",
+        "# loopback only: dask-jobqueue's scheduler and workers must not listen on the host's network.",
+        "export DASK_JOBQUEUE__SLURM__INTERFACE=lo",
     ]) + "\n"
 
 
