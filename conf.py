@@ -43,6 +43,8 @@ html_static_path = ["source/_static"]
 html_css_files = ["language-switcher.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
+# Furo's "Sphinx and @pradyunsg's" credit has an English possessive no catalog can translate.
+html_show_sphinx = False
 html_copy_source = False
 html_theme_options = {
     # Furo's default footer links to GitHub; the site must not point readers outside the cluster network.

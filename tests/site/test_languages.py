@@ -51,3 +51,17 @@ def test_theme_interface_is_french_on_french_pages():
     assert page.select_one(".sidebar-search")["placeholder"] == "Recherche"
 
 
+
+
+# The theme's own words around the article: the skip link, the footer, the previous/next links.
+THEME_CHROME = (".skip-to-content", ".bottom-of-page", ".related-pages", ".toc-title", ".back-to-top")
+ENGLISH_THEME_WORDS = ("Skip to content", "Made with", "Back to top", "On this page", "Next",
+                       "Previous", " and ", "'s ")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_english_theme_words_on_french_pages(page):
+    chrome = " ".join(" ".join(element.get_text().split())
+                      for selector in THEME_CHROME for element in soup("fr", page).select(selector))
+    english = [word.strip() for word in ENGLISH_THEME_WORDS if word in f" {chrome} "]
+    assert not english, f"{html_path('fr', page)}: the theme says {english} in English: {chrome!r}"
