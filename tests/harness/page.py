@@ -75,7 +75,10 @@ class Page:
         if self._shell is None:
             if not self.platform.inherit_environment:
                 (self.home / ".bashrc").write_text(SKELETON_BASHRC)
-            self._shell = PageShell(str(self.home), self.platform.environment())
+            # Tools' temporary files (pip builds, Dask's scratch space) stay in the page's own folder.
+            (self.scratch / "tmp").mkdir(exist_ok=True)
+            environment = dict(self.platform.environment(), TMPDIR=str(self.scratch / "tmp"))
+            self._shell = PageShell(str(self.home), environment)
             if self.platform.setup:
                 # sourced from a file: typed as lines, each complete command would end at its own prompt
                 init = self.scratch / "platform-init.sh"

@@ -47,8 +47,7 @@ class Cluster:
 
     def environ(self, home: Path, **extra: str) -> dict:
         """Environment of a shell on the platform whose HOME is `home` (for subprocesses)."""
-        base = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-        base["HOME"] = str(home)
+        base = login_environment(home)
         dump = subprocess.run(["bash", "-c", self.init + "\nenv -0"], env=base,
                               capture_output=True, check=True).stdout.decode()
         env = dict(item.split("=", 1) for item in dump.split("\0") if "=" in item)
@@ -57,10 +56,17 @@ class Cluster:
 
     def run(self, command: str, home: Path, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
         """Run a bash command on a login shell of the platform (cwd = home)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-        env["HOME"] = str(home)
-        return subprocess.run(["bash", "-c", self.init + "\n" + command], env=env, cwd=home,
-                              text=True, capture_output=True, timeout=timeout, **kwargs)
+        return subprocess.run(["bash", "-c", self.init + "\n" + command], env=login_environment(home),
+                              cwd=home, text=True, capture_output=True, timeout=timeout, **kwargs)
+
+
+def login_environment(home: Path) -> dict:
+    """The test's environment for a login shell: HOME and temporary files in the test's own folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    tmp = home.parent / f"{home.name}-tmp"
+    tmp.mkdir(exist_ok=True)
+    env.update(HOME=str(home), TMPDIR=str(tmp))
+    return env
 
 
 def is_controller(config) -> bool:
