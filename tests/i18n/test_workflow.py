@@ -6,34 +6,19 @@ catalog check then fails on that entry's .po line, until it is translated.
 """
 
 import re
-import shutil
 import subprocess
-import sys
 
 import pytest
 
-from tests.i18n.catalogs import ROOT
+from tests.scratch_checkout import run_checks, scratch_checkout
 
 PAGE = "source/howto/modules.rst"
 CATALOG = "locale/fr/LC_MESSAGES/howto/modules.po"
-COPIED = ["conf.py", "platform.toml", "Makefile", "requirements.txt", "source", "locale", "scripts",
-          "tests/__init__.py", "tests/i18n"]
 
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    """The parts of the repository the workflow uses; the venv is the real one (linked, not copied)."""
-    copy = tmp_path_factory.mktemp("checkout")
-    for name in COPIED:
-        source, target = ROOT / name, copy / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
-        else:
-            shutil.copy2(source, target)  # keeps requirements.txt older than .venv/.installed
-    (copy / ".venv").symlink_to(ROOT / ".venv")
-    (copy / "pytest.ini").write_text("[pytest]\npythonpath = .\n")
-    return copy
+    return scratch_checkout(tmp_path_factory.mktemp("checkout"), "tests/i18n")
 
 
 def make(checkout, *targets):
@@ -42,10 +27,7 @@ def make(checkout, *targets):
 
 
 def catalog_check(checkout):
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-         "tests/i18n/test_catalogs.py", "-k", "modules"],
-        cwd=checkout, text=True, capture_output=True, timeout=600)
+    return run_checks(checkout, "tests/i18n/test_catalogs.py", "-k", "modules")
 
 
 def stats_row(output: str, catalog: str) -> tuple[int, int, int]:

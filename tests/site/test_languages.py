@@ -3,7 +3,7 @@
 import polib
 import pytest
 
-from tests.site.builtsite import LANGUAGES, ROOT, article, html_path, page_names, soup
+from tests.site.builtsite import LANGUAGES, ROOT, SITE, article, html_path, page_names, soup
 
 PAGES = page_names()
 CATALOGS = ROOT / "locale" / "fr" / "LC_MESSAGES"
@@ -22,7 +22,8 @@ def test_switcher_links_to_the_same_page_in_the_other_language(language, other, 
     assert len(links) == 1, f"{html_path(language, page)}: no link to the {other} edition"
     target = (html_path(language, page).parent / links[0]["href"]).resolve()
     assert target == html_path(other, page).resolve(), (
-        f"{html_path(language, page)}: the switcher leads to {target}, not to its twin page"
+        f"{html_path(language, page).relative_to(ROOT)}:{links[0].sourceline}: the {other} link of "
+        f"the switcher leads to {target.relative_to(SITE)}, not to the twin page {other}/{page}.html"
     )
 
 

@@ -1,0 +1,76 @@
+"""Each kind of breakage a translator or a maintainer can make, made on purpose in a scratch copy:
+the check that guards against it fails, naming the file and the line to fix.
+
+(A new English paragraph left untranslated: tests/i18n/test_workflow.py. A broken example, a failing
+Python block, a bad #SBATCH line: the fixture pages of tests/unit/test_pages.py.)
+"""
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+
+from tests.scratch_checkout import run_checks, scratch_checkout
+
+MODULES_PO = "locale/fr/LC_MESSAGES/howto/modules.po"
+INDEX_PO = "locale/fr/LC_MESSAGES/index.po"
+
+
+def edit_entry(checkout: Path, catalog: str, choose, change) -> None:
+    po = polib.pofile(str(checkout / catalog), wrapwidth=79)
+    entry = next(entry for entry in po if entry.msgid and choose(entry))
+    change(entry)
+    po.save()
+
+
+def drop_a_cross_reference(checkout: Path) -> None:
+    edit_entry(checkout, INDEX_PO, lambda e: ":doc:`" in e.msgstr,
+               lambda e: setattr(e, "msgstr", re.sub(r":doc:`[^`]+`", "le tutoriel", e.msgstr)))
+
+
+def mark_fuzzy(checkout: Path) -> None:
+    edit_entry(checkout, MODULES_PO, lambda e: len(e.msgid.split()) > 5, lambda e: e.flags.append("fuzzy"))
+
+
+def misspell(checkout: Path) -> None:
+    edit_entry(checkout, MODULES_PO, lambda e: " défaut" in e.msgstr,
+               lambda e: setattr(e, "msgstr", e.msgstr.replace(" défaut", " défault", 1)))
+
+
+def misdirect_the_switcher(checkout: Path) -> None:
+    page = checkout / "build/html/en/howto/modules.html"
+    html = page.read_text(encoding="utf-8")
+    twin = re.search(r'<a [^>]*hreflang="fr"[^>]*>', html)
+    assert twin, f"{page}: no French link in the switcher"
+    page.write_text(html.replace(twin[0], re.sub(r'href="[^"]*"', 'href="../../fr/index.html"', twin[0])),
+                    encoding="utf-8")
+
+
+BREAKAGES = {
+    "a msgstr drops a cross-reference": (
+        drop_a_cross_reference, ["tests/i18n"], ["tests/i18n/test_markup_kept.py", "-k", "index"],
+        rf"{INDEX_PO}:\d+: drops the cross-reference :doc:`tutorial/first-python-job`"),
+    "a fuzzy entry": (
+        mark_fuzzy, ["tests/i18n"], ["tests/i18n/test_catalogs.py", "-k", "translated and modules"],
+        rf"{MODULES_PO}:\d+: fuzzy, shown in English until reviewed"),
+    "a misspelled French word": (
+        misspell, ["tests/i18n"], ["tests/i18n/test_spelling.py", "-k", "french_spelling and modules"],
+        rf"{MODULES_PO}:\d+: unknown word 'défault'"),
+    "a switcher link to the wrong page": (
+        misdirect_the_switcher, ["tests/site", "build/html"],
+        ["tests/site/test_languages.py", "-k", "switcher and en-fr and howto/modules"],
+        r"build/html/en/howto/modules.html:\d+: the fr link of the switcher leads to fr/index.html"),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_breakage_fails_its_check_with_file_and_line(breakage, tmp_path):
+    mutate, copied, check, message = BREAKAGES[breakage]
+    checkout = scratch_checkout(tmp_path, *copied)
+    intact = run_checks(checkout, *check)
+    assert intact.returncode == 0, f"the check fails before the breakage:\n{intact.stdout[-3000:]}"
+    mutate(checkout)
+    broken = run_checks(checkout, *check)
+    assert broken.returncode == 1, f"{breakage}: the check did not fail:\n{broken.stdout[-3000:]}"
+    assert re.search(message, broken.stdout), f"{breakage}: expected /{message}/ in:\n{broken.stdout[-3000:]}"
