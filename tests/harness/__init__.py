@@ -21,7 +21,8 @@ one block is still there in the next. Blocks are recognised as follows.
     ``Lmod has detected the following error`` -- must fail (non-zero); every other command must
     exit 0. ``.. test: exit=N`` sets the status of the block's last command instead.
     ``salloc ...`` opens a shell in the allocation: the next commands run there until ``exit``
-    (bash prints ``exit``, then salloc ``salloc: Relinquishing job allocation N``; show or elide).
+    (bash prints ``exit``, then salloc ``salloc: Relinquishing job allocation N``, sometimes followed
+    by ``salloc: Job allocation N has been revoked.``: end with ``...``).
 
 ``.. code-block:: python`` -- executed in order in one namespace per page, in the directory of the
     page's shell, with that shell's environment plus what a job has (``SLURM_CPUS_PER_TASK`` = the
