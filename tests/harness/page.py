@@ -13,6 +13,7 @@ import os
 import shlex
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,12 +106,14 @@ class Page:
     @contextlib.contextmanager
     def job_context(self, timeout: float | None):
         """Python blocks: the shell's environment and directory, a job's CPU count, a time limit."""
-        saved_env, saved_cwd = dict(os.environ), os.getcwd()
+        saved_env, saved_cwd, saved_tempdir = dict(os.environ), os.getcwd(), tempfile.tempdir
         env = self.environment()
         env.setdefault("SLURM_CPUS_PER_TASK", str(len(os.sched_getaffinity(0))))
         os.environ.clear()
         os.environ.update(env)
         os.chdir(self.cwd())
+        tempfile.tempdir = None  # gettempdir() cached the test process's folder: read TMPDIR again
+
         def expire(signum, frame):
             raise TimeoutError(f"Python block still running after {timeout:.0f} s")
 
@@ -128,6 +131,7 @@ class Page:
             os.chdir(saved_cwd)
             os.environ.clear()
             os.environ.update(saved_env)
+            tempfile.tempdir = saved_tempdir
 
     def cwd(self) -> str:
         return self.hidden("pwd").output.strip()
