@@ -38,11 +38,21 @@ class Daemon:
         if pid is None:
             return
         os.kill(pid, signal.SIGTERM)
-        if not wait_until(lambda: self.pid() is None, timeout):
+        # Daemons remove their pid file when shutdown starts, not when it ends: wait for the process.
+        if not wait_until(lambda: not alive(pid), timeout):
             log(f"{self.name} ({pid}) ignored SIGTERM; killing it")
             os.kill(pid, signal.SIGKILL)
-            wait_until(lambda: self.pid() is None, 5)
+            wait_until(lambda: not alive(pid), 5)
         self.pid_file.unlink(missing_ok=True)
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie (a zombie has exited; its parent has yet to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def daemons(paths: Paths) -> list[Daemon]:
