@@ -12,6 +12,7 @@ import contextlib
 import functools
 import http.server
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -104,7 +105,10 @@ def chromium(accept_languages: str = "en-US,en") -> Iterator[WebDriver]:
     options.add_argument(f"--window-size={DESKTOP[0]},{DESKTOP[1]}")
     options.add_experimental_option("prefs", {"intl.accept_languages": accept_languages})
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    # Chromium writes crash reports and dconf settings under HOME and XDG folders: give it the profile's.
+    home = {"HOME": profile, "XDG_CONFIG_HOME": f"{profile}/config", "XDG_CACHE_HOME": f"{profile}/cache"}
+    service = Service(str(CHROMEDRIVER), env={**os.environ, **home})
+    driver = webdriver.Chrome(options=options, service=service)
     try:
         requested_urls(driver)  # the new-tab page's own chrome:// loads are not the site's
         yield driver
