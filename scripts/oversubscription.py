@@ -11,8 +11,11 @@ Usage::
 
     python scripts/oversubscription.py --out DIR            # full run (a few minutes on 2 cores)
     python scripts/oversubscription.py --quick --out DIR    # under a minute on 2 cores
+    python scripts/oversubscription.py --replot --out DIR   # redraw the figures of a kept run
 
-It writes DIR/oversubscription.csv and DIR/oversubscription.png and ends with two lines:
+It writes DIR/oversubscription.csv (every measurement), DIR/oversubscription.json (the machine and
+the workloads) and the figure in English and in French (oversubscription.png, .fr.png), and ends
+with two lines:
 ``penalty: X.XX`` (workers on every core, each with as many BLAS threads as there are cores,
 which is what BLAS picks by itself, over the same workers limited to one thread) and
 ``efficiency: X.XX`` (one limited task on one worker over one limited task per core).
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import dataclasses
 import datetime
 import json
 import multiprocessing
@@ -50,12 +54,22 @@ class Workload:
     # where one thread took tenths of a second (300 to 700 times slower): too long to repeat.
     max_threads_per_core: int = 4
 
-    @property
-    def label(self) -> str:
-        if self.name == "eigsh":
-            return f"eigsh, sparse {self.size} wide, {self.calls} calls"
-        return f"dense eigh, {self.size} x {self.size}, {self.calls} calls"
+    def label(self, language: str = "en") -> str:
+        return FIGURE_WORDS[language][self.name].format(size=self.size, calls=self.calls)
 
+
+# The figure in each language of the guide: Sphinx shows oversubscription.fr.png on French pages.
+FIGURES = {"en": "oversubscription.png", "fr": "oversubscription.fr.png"}
+FIGURE_WORDS = {
+    "en": {"eigsh": "eigsh, sparse {size} wide, {calls} calls",
+           "dense": "dense eigh, {size} x {size}, {calls} calls",
+           "threads": "BLAS threads per worker", "time": "median time (s)",
+           "workers": ("{n} worker", "{n} workers"), "cores": "{n} cores"},
+    "fr": {"eigsh": "eigsh, matrice creuse de {size} de côté, {calls} appels",
+           "dense": "eigh dense, {size} × {size}, {calls} appels",
+           "threads": "fils BLAS par worker", "time": "temps médian (s)",
+           "workers": ("{n} worker", "{n} workers"), "cores": "{n} cœurs"},
+}
 
 # OpenBLAS runs vector routines on one thread up to length 10000: eigsh below that shows no
 # penalty at all, so the sparse matrix is 12000 wide.
@@ -296,7 +310,10 @@ def format_table(med: dict) -> str:
     return "\n".join(lines)
 
 
-def plot(path: Path, med: dict, machine: dict[str, str], titles: dict[str, str]) -> None:
+def plot(path: Path, med: dict, machine: dict[str, str], workloads: list[Workload],
+         language: str = "en") -> None:
+    words = FIGURE_WORDS[language]
+    titles = {w.name: w.label(language) for w in workloads}
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -313,24 +330,53 @@ def plot(path: Path, med: dict, machine: dict[str, str], titles: dict[str, str])
             xs = [j + (i - (len(workers) - 1) / 2) * width
                   for j, t in enumerate(threads) if Config(w, t) in configs]
             ys = [med[(workload, Config(w, t))] for t in threads if Config(w, t) in configs]
-            bars = ax.bar(xs, ys, width, label=f"{w} worker{'s' if w > 1 else ''}")
+            bars = ax.bar(xs, ys, width, label=words["workers"][w > 1].format(n=w))
             ax.bar_label(bars, fmt="%.2f", fontsize=7)
         ax.set_xticks(range(len(threads)), [str(t) for t in threads])
-        ax.set_xlabel("BLAS threads per worker")
-        ax.set_ylabel("median time (s)")
+        ax.set_xlabel(words["threads"])
+        ax.set_ylabel(words["time"])
         ax.set_title(titles[workload], fontsize=9)
         ax.legend(fontsize=8)
-    fig.suptitle(f"{machine['cores']} cores, {machine['cpu']}; {machine['blas']}; "
+    cores = words["cores"].format(n=machine["cores"])
+    fig.suptitle(f"{cores}, {machine['cpu']}; {machine['blas']}; "
                  f"{machine['date']}", fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
 
+def draw_figures(folder: Path, med: dict, machine: dict[str, str], workloads: list[Workload]) -> None:
+    for language, name in FIGURES.items():
+        plot(folder / name, med, machine, workloads, language)
+
+
+def write_run(folder: Path, results: list[Measurement], machine: dict[str, str],
+              workloads: list[Workload]) -> None:
+    """The measurements (CSV) and what the figure needs besides them (JSON): enough to redraw it."""
+    write_csv(folder / "oversubscription.csv", results)
+    description = {"machine": machine, "workloads": [dataclasses.asdict(w) for w in workloads]}
+    (folder / "oversubscription.json").write_text(json.dumps(description, indent=2) + "\n",
+                                                   encoding="utf-8")
+
+
+def read_run(folder: Path) -> tuple[list[Measurement], dict[str, str], list[Workload]]:
+    description = json.loads((folder / "oversubscription.json").read_text(encoding="utf-8"))
+    with open(folder / "oversubscription.csv", newline="", encoding="utf-8") as f:
+        results = [Measurement(row["workload"], Config(int(row["workers"]),
+                                                       int(row["threads_per_worker"])),
+                               int(row["round"]) - 1, float(row["seconds"]),
+                               int(row["blas_threads_seen"]))
+                   for row in csv.DictReader(f)]
+    return results, description["machine"], [Workload(**w) for w in description["workloads"]]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, type=Path,
-                        help="folder for oversubscription.csv and oversubscription.png")
+                        help="folder for oversubscription.csv, .json (machine and workloads) and "
+                             "the figure in each language (oversubscription.png, .fr.png)")
+    parser.add_argument("--replot", action="store_true",
+                        help="measure nothing: redraw the figures from the CSV and JSON in --out")
     parser.add_argument("--quick", action="store_true",
                         help="eigsh only, 4 configurations, 3 rounds (under a minute on 2 cores)")
     return parser.parse_args(argv)
@@ -338,6 +384,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.replot:
+        results, machine, workloads = read_run(args.out)
+        draw_figures(args.out, medians(results), machine, workloads)
+        print(f"redrew {', '.join(FIGURES.values())} in {args.out}")
+        return 0
     cores = allowed_cores()
     if cores < 2:
         print("oversubscription: only 1 core allowed here; the comparison needs at least 2",
@@ -350,10 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     results = measure(plan, cores, progress=lambda line: print(line, flush=True))
     med = medians(results)
-    write_csv(args.out / "oversubscription.csv", results)
-    plot(args.out / "oversubscription.png", med, machine, {w.name: w.label for w in plan.workloads})
+    write_run(args.out, results, machine, list(plan.workloads))
+    draw_figures(args.out, med, machine, list(plan.workloads))
     print(format_table(med))
-    print(f"wrote {args.out / 'oversubscription.csv'} and {args.out / 'oversubscription.png'}"
+    print(f"wrote oversubscription.csv, .json and {', '.join(FIGURES.values())} in {args.out}"
           f" in {time.monotonic() - began:.0f} s")
     main_workload = plan.workloads[0].name
     if (main_workload, Config(cores, 4 * cores)) in med:

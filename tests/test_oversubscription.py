@@ -11,12 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from scripts.oversubscription import (Config, Plan, Workload, WORKLOADS, allowed_cores,
-                                      efficiency, measure, medians, penalty, schedule)
+from scripts.oversubscription import (FIGURES, Config, Measurement, Plan, Workload, WORKLOADS,
+                                      allowed_cores, efficiency, measure, medians, penalty,
+                                      read_run, schedule, write_run)
 from tests.python_job import run_python_job
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,8 +78,9 @@ def test_benchmark_in_a_slurm_job_on_all_cores(cluster_env, tmp_path):
     assert float(values[f"penalty with {4 * CORES} threads a worker"]) >= MIN_PENALTY_4X, out
     assert float(values["efficiency"]) > 0, out
     lines = out.rstrip().splitlines()
-    assert lines[-5].startswith("penalty: ") and lines[-4].startswith("efficiency: "), out
-    assert lines[-3:] == ["oversubscription.csv", "oversubscription.png",
+    assert lines[-7].startswith("penalty: ") and lines[-6].startswith("efficiency: "), out
+    assert lines[-5:] == ["oversubscription.csv", "oversubscription.fr.png", "oversubscription.json",
+                          "oversubscription.png",
                           "workload,workers,threads_per_worker,round,seconds,blas_threads_seen"], out
 
 
@@ -93,3 +97,23 @@ def test_penalty_and_efficiency_are_ratios_of_medians():
     assert penalty(med, "eigsh", 2) == 2.0
     assert penalty(med, "eigsh", 2, 8) == 8.0
     assert efficiency(med, "eigsh", 2) == 0.8
+
+
+def test_a_run_is_kept_so_that_its_figures_can_be_redrawn(tmp_path):
+    """The CSV and JSON of a run hold all the figures need: `--replot` redraws both languages'."""
+    results = [Measurement("eigsh", Config(w, t), r, 0.5 * w * t + r / 10, t)
+               for w in (1, 2) for t in (1, 2) for r in range(3)]
+    machine = {"cores": "2", "cpu": "Test CPU", "blas": "openblas 0.3.30 (pthreads)",
+               "python": "3.11.7", "date": "2026-12-01"}
+    write_run(tmp_path, results, machine, [WORKLOADS["eigsh"]])
+    again, machine_again, workloads = read_run(tmp_path)
+    assert medians(again) == pytest.approx(medians(results))
+    assert machine_again == machine and workloads == [WORKLOADS["eigsh"]]
+    # Matplotlib caches its fonts under HOME: a HOME of the test's own.
+    (tmp_path / "home").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MPL")} | {"HOME": str(tmp_path / "home")}
+    redraw = subprocess.run([sys.executable, str(REPO / "scripts" / "oversubscription.py"), "--replot",
+                             "--out", str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    assert redraw.returncode == 0, redraw.stderr
+    for name in FIGURES.values():
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG"), name
