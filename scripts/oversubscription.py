@@ -55,7 +55,8 @@ class Workload:
     max_threads_per_core: int = 4
 
     def label(self, language: str = "en") -> str:
-        return FIGURE_WORDS[language][self.name].format(size=self.size, calls=self.calls)
+        size = f"{self.size:,}".replace(",", FIGURE_WORDS[language]["thousands"])
+        return FIGURE_WORDS[language][self.name].format(size=size, calls=self.calls)
 
 
 # The figure in each language of the guide: Sphinx shows oversubscription.fr.png on French pages.
@@ -64,11 +65,13 @@ FIGURE_WORDS = {
     "en": {"eigsh": "eigsh, sparse {size} wide, {calls} calls",
            "dense": "dense eigh, {size} x {size}, {calls} calls",
            "threads": "BLAS threads per worker", "time": "median time (s)",
-           "workers": ("{n} worker", "{n} workers"), "cores": "{n} cores"},
+           "workers": ("{n} worker", "{n} workers"), "cores": "{n} cores",
+           "decimal": ".", "thousands": ","},
     "fr": {"eigsh": "eigsh, matrice creuse de {size} de côté, {calls} appels",
            "dense": "eigh dense, {size} × {size}, {calls} appels",
            "threads": "fils BLAS par worker", "time": "temps médian (s)",
-           "workers": ("{n} worker", "{n} workers"), "cores": "{n} cœurs"},
+           "workers": ("{n} worker", "{n} workers"), "cores": "{n} cœurs",
+           "decimal": ",", "thousands": "\u202f"},
 }
 
 # OpenBLAS runs vector routines on one thread up to length 10000: eigsh below that shows no
@@ -331,8 +334,11 @@ def plot(path: Path, med: dict, machine: dict[str, str], workloads: list[Workloa
                   for j, t in enumerate(threads) if Config(w, t) in configs]
             ys = [med[(workload, Config(w, t))] for t in threads if Config(w, t) in configs]
             bars = ax.bar(xs, ys, width, label=words["workers"][w > 1].format(n=w))
-            ax.bar_label(bars, fmt="%.2f", fontsize=7)
+            ax.bar_label(bars, labels=[f"{y:.2f}".replace(".", words["decimal"]) for y in ys],
+                         fontsize=7)
         ax.set_xticks(range(len(threads)), [str(t) for t in threads])
+        ax.margins(y=0.12)  # room for the labels above the tallest bar
+        ax.yaxis.set_major_formatter(lambda value, _: f"{value:g}".replace(".", words["decimal"]))
         ax.set_xlabel(words["threads"])
         ax.set_ylabel(words["time"])
         ax.set_title(titles[workload], fontsize=9)

@@ -34,6 +34,11 @@ def test_french_typography(po_path):
             id="quotes",
         ),
         pytest.param(
+            "L'environnement de ``print('l'abc')``, l’invite.",
+            ["straight apostrophe in \"L'environnemen\": use ’ (U+2019)"],
+            id="straight-apostrophe-in-prose-only",
+        ),
+        pytest.param(
             "Tapez ``module\u00a0load``.",
             ["non-breaking space inside ``module⍽load``: markup keeps plain spaces"],
             id="nbsp-in-literal",

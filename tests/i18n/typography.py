@@ -2,7 +2,8 @@
 
 - A non-breaking space U+00A0 before : ; ! ? and inside « », never a plain space (a line would
   break before the colon) and never no space;
-- « » for quotes in prose, not straight double quotes;
+- « » for quotes in prose, not straight double quotes; the apostrophe ’ (U+2019), not ' (the HTML
+  shows ’ either way, through smart quotes, but the catalogs keep one spelling of each word);
 - no non-breaking space inside ``literals``, cross-references or links: a reader who copies
   ``module load`` with a U+00A0 in it gets a command the shell does not know.
 
@@ -11,9 +12,12 @@ Only prose is checked: inline literals, roles, links and substitutions are maske
 
 from __future__ import annotations
 
+import re
+
 from tests.i18n.markup import MASK, parse
 
 NBSP = "\u00a0"
+STRAIGHT_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
 HIGH_PUNCTUATION = ":;!?"
 NAMES = {NBSP: "U+00A0", "\u202f": "the narrow U+202F", " ": "a plain space"}
 
@@ -48,6 +52,11 @@ def guillemet_problems(prose: str) -> list[str]:
     return problems
 
 
+def apostrophe_problems(prose: str) -> list[str]:
+    return [f"straight apostrophe in {prose[max(0, m.start() - 12): m.end() + 12]!r}: use ’ (U+2019)"
+            for m in STRAIGHT_APOSTROPHE.finditer(prose)]
+
+
 def markup_space_problems(msgstr: str) -> list[str]:
     markup = parse(msgstr)
     pieces = [f"``{text}``" for text in markup.literals] + [f":{role}:`{target}`" for role, target in markup.references]
@@ -61,4 +70,5 @@ def markup_space_problems(msgstr: str) -> list[str]:
 
 def problems(msgstr: str) -> list[str]:
     prose = parse(msgstr).prose
-    return high_punctuation_problems(prose) + guillemet_problems(prose) + markup_space_problems(msgstr)
+    return (high_punctuation_problems(prose) + guillemet_problems(prose) + apostrophe_problems(prose)
+            + markup_space_problems(msgstr))

@@ -1,5 +1,7 @@
 """Both editions exist page for page, the French one is French, and the switcher joins the twins."""
 
+from pathlib import Path
+
 import polib
 import pytest
 
@@ -66,3 +68,18 @@ def test_no_english_theme_words_on_french_pages(page):
                       for selector in THEME_CHROME for element in soup("fr", page).select(selector))
     english = [word.strip() for word in ENGLISH_THEME_WORDS if word in f" {chrome} "]
     assert not english, f"{html_path('fr', page)}: the theme says {english} in English: {chrome!r}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_figures_drawn_in_french_are_the_ones_french_pages_show(page):
+    """Sphinx picks `name.fr.png` for `name.png` on French pages (figure_language_filename)."""
+    for language in LANGUAGES:
+        for image in article(language, page).find_all("img"):
+            name = Path(image["src"]).name.replace(".fr.", ".")
+            french_twin = next((ROOT / "source").rglob(f"{Path(name).stem}.fr{Path(name).suffix}"), None)
+            if french_twin is None:
+                continue
+            expected = french_twin.name if language == "fr" else name
+            assert Path(image["src"]).name == expected, (
+                f"{html_path(language, page).relative_to(ROOT)}:{image.sourceline}: shows {image['src']}, "
+                f"not {expected}")
