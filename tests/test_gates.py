@@ -38,6 +38,14 @@ def misspell(checkout: Path) -> None:
                lambda e: setattr(e, "msgstr", e.msgstr.replace(" défaut", " défault", 1)))
 
 
+def break_a_string(checkout: Path) -> None:
+    catalog = checkout / MODULES_PO
+    lines = catalog.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines) if text.startswith('msgstr "') and len(text) > 12)
+    lines[line] = lines[line].rstrip('"')  # a closing quote lost in an edit
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def misdirect_the_switcher(checkout: Path) -> None:
     page = checkout / "build/html/en/howto/modules.html"
     html = page.read_text(encoding="utf-8")
@@ -57,6 +65,9 @@ BREAKAGES = {
     "a misspelled French word": (
         misspell, ["tests/i18n"], ["tests/i18n/test_spelling.py", "-k", "french_spelling and modules"],
         rf"{MODULES_PO}:\d+: unknown word 'défault'"),
+    "a .po line broken in an edit": (
+        break_a_string, ["tests/i18n"], ["tests/i18n/test_catalogs.py", "-k", "compiles and modules"],
+        rf"{MODULES_PO}:\d+: end-of-line within string"),
     "a switcher link to the wrong page": (
         misdirect_the_switcher, ["tests/site", "build/html"],
         ["tests/site/test_languages.py", "-k", "switcher and en-fr and howto/modules"],
