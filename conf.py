@@ -65,7 +65,6 @@ copybutton_exclude = ".linenos"
 linkcheck_anchors = False
 linkcheck_timeout = 15
 linkcheck_retries = 2
-linkcheck_ignore: list[str] = []
 
 
 def use_the_title_of_the_language(app, config):
