@@ -62,7 +62,8 @@ class Cluster:
 
 def login_environment(home: Path) -> dict:
     """The test's environment for a login shell: HOME and temporary files in the test's own folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    # Without SHELL, as under CI: the platform's login lines must set what salloc needs themselves.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "SHELL"}
     tmp = home.parent / f"{home.name}-tmp"
     tmp.mkdir(exist_ok=True)
     env.update(HOME=str(home), TMPDIR=str(tmp))
