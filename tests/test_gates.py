@@ -15,6 +15,7 @@ from tests.scratch_checkout import run_checks, scratch_checkout
 
 MODULES_PO = "locale/fr/LC_MESSAGES/howto/modules.po"
 INDEX_PO = "locale/fr/LC_MESSAGES/index.po"
+THREADS_PO = "locale/fr/LC_MESSAGES/howto/threads.po"
 
 
 def edit_entry(checkout: Path, catalog: str, choose, change) -> None:
@@ -24,9 +25,14 @@ def edit_entry(checkout: Path, catalog: str, choose, change) -> None:
     po.save()
 
 
-def drop_a_cross_reference(checkout: Path) -> None:
+def drop_a_page_link(checkout: Path) -> None:
     edit_entry(checkout, INDEX_PO, lambda e: ":doc:`" in e.msgstr,
                lambda e: setattr(e, "msgstr", re.sub(r":doc:`[^`]+`", "le tutoriel", e.msgstr)))
+
+
+def drop_a_section_link(checkout: Path) -> None:
+    edit_entry(checkout, THREADS_PO, lambda e: ":ref:`calcul-lent-label`" in e.msgstr,
+               lambda e: setattr(e, "msgstr", e.msgstr.replace(":ref:`calcul-lent-label`", "La FAQ")))
 
 
 def mark_fuzzy(checkout: Path) -> None:
@@ -56,9 +62,12 @@ def misdirect_the_switcher(checkout: Path) -> None:
 
 
 BREAKAGES = {
-    "a msgstr drops a cross-reference": (
-        drop_a_cross_reference, ["tests/i18n"], ["tests/i18n/test_markup_kept.py", "-k", "index"],
+    "a msgstr drops a :doc: link": (
+        drop_a_page_link, ["tests/i18n"], ["tests/i18n/test_markup_kept.py", "-k", "index"],
         rf"{INDEX_PO}:\d+: drops the cross-reference :doc:`tutorial/first-python-job`"),
+    "a msgstr drops a :ref: link": (
+        drop_a_section_link, ["tests/i18n"], ["tests/i18n/test_markup_kept.py", "-k", "threads"],
+        rf"{THREADS_PO}:\d+: drops the cross-reference :ref:`calcul-lent-label`"),
     "a fuzzy entry": (
         mark_fuzzy, ["tests/i18n"], ["tests/i18n/test_catalogs.py", "-k", "translated and modules"],
         rf"{MODULES_PO}:\d+: fuzzy, shown in English until reviewed"),
