@@ -5,7 +5,6 @@ MariaDB listens on a unix socket in the state folder only (no TCP); slurmdbd on 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path

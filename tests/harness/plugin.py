@@ -16,7 +16,6 @@ import psutil
 import pytest
 
 from .coverage import blocks_in_pages
-from .evaluators import PAGE_FIXTURE
 from .page import Page, Platform
 from .resources import close_resources
 

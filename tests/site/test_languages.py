@@ -54,8 +54,6 @@ def test_theme_interface_is_french_on_french_pages():
     assert page.select_one(".sidebar-search")["placeholder"] == "Recherche"
 
 
-
-
 # The theme's own words around the article: the skip link, the footer, the previous/next links.
 THEME_CHROME = (".skip-to-content", ".bottom-of-page", ".related-pages", ".toc-title", ".back-to-top")
 ENGLISH_THEME_WORDS = ("Skip to content", "Made with", "Back to top", "On this page", "Next",
