@@ -54,7 +54,7 @@ html_theme_options = {
 }
 
 # Copy the commands of a transcript only: the regex strips the platform's prompt, with or without a venv
-# prefix ("(qutip) [alice@ip09 ~]$ "); lines without a prompt are output and are left out.
+# prefix ("(qutip) [alice@iv11 ~]$ "); lines without a prompt are output and are left out.
 copybutton_prompt_text = r"(?:\([\w.-]+\) )?\[[^\]\s@]+@[^\]\s]+ [^\]]*\]\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True

@@ -1,6 +1,6 @@
 """Substitutions for the platform facts of platform.toml, so prose never hard-codes them.
 
-``|partition|`` in a page renders as ``c-iq``; the French catalogs keep the substitution as is.
+``|partition|`` in a page renders as ``iq-main``; the French catalogs keep the substitution as is.
 Code blocks cannot use substitutions: tests/test_platform_facts.py checks them against the same file.
 """
 

@@ -7,8 +7,8 @@ cluster's environment loaded (`scripts/cluster env`), so `module`, `sbatch`, `sa
 one block is still there in the next. Blocks are recognised as follows.
 
 ``.. code-block:: console`` -- a transcript.
-    A command line starts with the platform's prompt ``[alice@ip09 ~]$ `` (optionally
-    ``(venv) [alice@ip09 ~]$ ``). A command continues on the next lines while bash says it is
+    A command line starts with the platform's prompt ``[alice@iv11 ~]$ `` (optionally
+    ``(venv) [alice@iv11 ~]$ ``). A command continues on the next lines while bash says it is
     incomplete: trailing ``\\``, an open quote or ``for``/``if``, a here-document; a leading ``> ``
     (PS2) on continuation lines is optional. Other lines are the expected output:
     ``...`` alone on a line matches any number of lines, ``...`` inside a line any text, runs of

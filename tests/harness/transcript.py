@@ -83,7 +83,7 @@ def parse_transcript(text: str, first_line: int, path: str = "<transcript>") -> 
                 if raw.strip():
                     raise TranscriptError(
                         f"{path}:{first_line + index}: a console block must start with a prompt "
-                        f"like `[alice@ip09 ~]$ ` (found {raw!r})"
+                        f"like `[alice@iv11 ~]$ ` (found {raw!r})"
                     )
                 index += 1
                 continue

@@ -21,10 +21,10 @@ from tests.harness.transcript import (
 @pytest.mark.parametrize(
     "line, venv, dir_, cmd",
     [
-        ("[alice@ip09 ~]$ module load python/3.11.5", None, "~", "module load python/3.11.5"),
-        ("(qutip) [alice@ip09 ~]$ pip install --no-index qutip", "qutip", "~", "pip install --no-index qutip"),
+        ("[alice@iv11 ~]$ module load python/3.11.5", None, "~", "module load python/3.11.5"),
+        ("(qutip) [alice@iv11 ~]$ pip install --no-index qutip", "qutip", "~", "pip install --no-index qutip"),
         ("(env-3.11) [alice@cp1433 project]$ ls", "env-3.11", "project", "ls"),
-        ("[alice@ip09 ~]$", None, "~", None),
+        ("[alice@iv11 ~]$", None, "~", None),
     ],
 )
 def test_prompt_grammar(line, venv, dir_, cmd):
@@ -34,7 +34,7 @@ def test_prompt_grammar(line, venv, dir_, cmd):
 
 @pytest.mark.parametrize(
     "line",
-    ["$ ls", "(ENV) [name@server ~] pip install x", "alice@ip09:~$ ls", "[alice@ip09 ~]# ls", "  [alice@ip09 ~]$ ls"],
+    ["$ ls", "(ENV) [name@server ~] pip install x", "alice@iv11:~$ ls", "[alice@iv11 ~]# ls", "  [alice@iv11 ~]$ ls"],
 )
 def test_not_prompts(line):
     assert not PROMPT.match(line)
@@ -42,8 +42,8 @@ def test_not_prompts(line):
 
 def test_steps_output_and_lines():
     steps = parse_transcript(
-        "[alice@ip09 ~]$ module avail python\n\n   python/3.11.5 (D)\n...\n\n"
-        "[alice@ip09 ~]$ module load python/3.11.5\n",
+        "[alice@iv11 ~]$ module avail python\n\n   python/3.11.5 (D)\n...\n\n"
+        "[alice@iv11 ~]$ module load python/3.11.5\n",
         first_line=10,
     )
     assert [(s.line, s.command) for s in steps] == [
@@ -56,9 +56,9 @@ def test_steps_output_and_lines():
 
 def test_continuations_backslash_ps2_heredoc():
     steps = parse_transcript(
-        "[alice@ip09 ~]$ pip install \\\n>   numpy\nok\n"
-        "[alice@ip09 ~]$ cat <<EOF > req.txt\n> numpy\n> EOF\n"
-        "[alice@ip09 ~]$ for i in 1 2; do\n> echo $i\n> done\n1\n2\n",
+        "[alice@iv11 ~]$ pip install \\\n>   numpy\nok\n"
+        "[alice@iv11 ~]$ cat <<EOF > req.txt\n> numpy\n> EOF\n"
+        "[alice@iv11 ~]$ for i in 1 2; do\n> echo $i\n> done\n1\n2\n",
         first_line=1,
     )
     assert [s.command for s in steps] == [
@@ -69,7 +69,7 @@ def test_continuations_backslash_ps2_heredoc():
 
 
 def test_heredoc_without_ps2_markers():
-    steps = parse_transcript("[alice@ip09 ~]$ cat <<EOF\nline\nEOF\nline\n", first_line=1)
+    steps = parse_transcript("[alice@iv11 ~]$ cat <<EOF\nline\nEOF\nline\n", first_line=1)
     assert steps[0].command == "cat <<EOF\nline\nEOF" and steps[0].expected == ["line"]
 
 
@@ -80,7 +80,7 @@ def test_transcript_must_start_with_a_prompt():
 
 def test_unterminated_command_is_an_error():
     with pytest.raises(TranscriptError, match=r"page.rst:3: the command never ends"):
-        parse_transcript("[alice@ip09 ~]$ echo 'open quote\n", first_line=3, path="page.rst")
+        parse_transcript("[alice@iv11 ~]$ echo 'open quote\n", first_line=3, path="page.rst")
 
 
 def test_is_complete():
