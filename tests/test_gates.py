@@ -16,6 +16,8 @@ from tests.scratch_checkout import run_checks, scratch_checkout
 MODULES_PO = "locale/fr/LC_MESSAGES/howto/modules.po"
 INDEX_PO = "locale/fr/LC_MESSAGES/index.po"
 THREADS_PO = "locale/fr/LC_MESSAGES/howto/threads.po"
+REQUIREMENTS_PO = "locale/fr/LC_MESSAGES/howto/requirements.po"
+DIGIT_GROUP = re.compile(r"(\d)\u00a0(\d{3})")  # 20 000, with its U+00A0
 
 
 def edit_entry(checkout: Path, catalog: str, choose, change) -> None:
@@ -42,6 +44,16 @@ def mark_fuzzy(checkout: Path) -> None:
 def misspell(checkout: Path) -> None:
     edit_entry(checkout, MODULES_PO, lambda e: " défaut" in e.msgstr,
                lambda e: setattr(e, "msgstr", e.msgstr.replace(" défaut", " défault", 1)))
+
+
+def ungroup_digits(checkout: Path) -> None:
+    edit_entry(checkout, THREADS_PO, lambda e: not e.fuzzy and DIGIT_GROUP.search(e.msgstr),
+               lambda e: setattr(e, "msgstr", DIGIT_GROUP.sub(r"\1\2", e.msgstr, count=1)))
+
+
+def type_three_dots(checkout: Path) -> None:
+    edit_entry(checkout, REQUIREMENTS_PO, lambda e: not e.fuzzy and "…" in e.msgstr,
+               lambda e: setattr(e, "msgstr", e.msgstr.replace("…", "...", 1)))
 
 
 def break_a_string(checkout: Path) -> None:
@@ -74,6 +86,12 @@ BREAKAGES = {
     "a misspelled French word": (
         misspell, ["tests/i18n"], ["tests/i18n/test_spelling.py", "-k", "french_spelling and modules"],
         rf"{MODULES_PO}:\d+: unknown word 'défault'"),
+    "a number without its digit groups": (
+        ungroup_digits, ["tests/i18n"], ["tests/i18n/test_typography.py", "-k", "french_typography and threads"],
+        rf"{THREADS_PO}:\d+: ungrouped number '\d{{4,}}': write \d+⍽\d{{3}}"),
+    "three dots for an ellipsis": (
+        type_three_dots, ["tests/i18n"], ["tests/i18n/test_typography.py", "-k", "french_typography and requirements"],
+        rf"{REQUIREMENTS_PO}:\d+: three dots in .*: French prose uses the ellipsis"),
     "a .po line broken in an edit": (
         break_a_string, ["tests/i18n"], ["tests/i18n/test_catalogs.py", "-k", "compiles and modules"],
         rf"{MODULES_PO}:\d+: end-of-line within string"),

@@ -39,6 +39,34 @@ def test_french_typography(po_path):
             id="straight-apostrophe-in-prose-only",
         ),
         pytest.param(
+            "Installez la version qu'``avail_wheels`` a affichée.",
+            ["straight apostrophe in \"a version qu'``…`` a affichée\": use ’ (U+2019)"],
+            id="straight-apostrophe-before-a-literal",
+        ),
+        pytest.param(
+            "Une matrice d’ordre 12\u00a0000, soit 4\u202f096 fils, en 2026, avec Python 3.12 et x86-64, "
+            "à 10:30, une efficacité de 0,96, le 1er décembre\u00a0: ``sleep 12000``, |node_threads|.",
+            [],
+            id="grouped-numbers-years-versions-and-literals",
+        ),
+        pytest.param(
+            "Une matrice d’ordre 12000, 4096 fils, moins de 10 000 éléments, mesuré le 2026-12-01.",
+            ["ungrouped number '12000': write 12⍽000 (⍽ = U+00A0)",
+             "ungrouped number '4096': write 4⍽096 (⍽ = U+00A0)",
+             "a plain space in the number '10 000': write 10⍽000 (⍽ = U+00A0), so that no line breaks inside it",
+             "date '2026-12-01' in prose: write it out, as in « le 1er décembre 2026 »"],
+            id="ungrouped-numbers-and-a-date",
+        ),
+        pytest.param(
+            "Les paquets (NumPy, SciPy…), puis ``print(..., flush=True)``.", [], id="ellipsis-and-dots-in-code",
+        ),
+        pytest.param(
+            "Les paquets (NumPy, SciPy...), puis ``mpi4py``...",
+            ["three dots in 's (NumPy, SciPy...': French prose uses the ellipsis … (U+2026)",
+             "three dots in 'iPy...), puis ``…``...': French prose uses the ellipsis … (U+2026)"],
+            id="three-dots",
+        ),
+        pytest.param(
             "Tapez ``module\u00a0load``.",
             ["non-breaking space inside ``module⍽load``: markup keeps plain spaces"],
             id="nbsp-in-literal",
