@@ -173,7 +173,7 @@ def init_worker(workload: Workload, threads: int, barrier) -> None:
     from threadpoolctl import threadpool_limits
 
     # Environment variables cannot raise OpenBLAS above the cores it sees; threadpoolctl can,
-    # which is how "a library sized from a 64-core node" is reproduced on a small machine.
+    # which is how "a library sized from the whole node" is reproduced on a small machine.
     _worker["limits"] = threadpool_limits(limits=threads)
     _worker["workload"] = workload
     _worker["data"] = make_data(workload)
