@@ -1,13 +1,10 @@
 """Sphinx configuration for both languages: English is the source, French comes from locale/."""
 
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "source" / "_ext"))
-
-PLATFORM = tomllib.loads((ROOT / "platform.toml").read_text(encoding="utf-8"))
 
 project = "Python on the IQ HPC Platform"
 author = "IQ HPC Platform"

@@ -2,10 +2,14 @@
 
 The tree is regenerated at each `up` (it is small) under <state>/modules/Core: one .lua per version,
 and a .modulerc.lua per name for the default (D) and the short aliases ((t,3.11) style labels).
+Modules that the stand-in only names (gcc, imkl...) come from software.toml [named_modules], one
+generic writer for them all.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 from config import Paths, Platform, write_if_changed
@@ -32,10 +36,14 @@ def write_catalog(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) ->
         writer.python_build_bundle(version)
     for version in platform.modules["StdEnv"]:
         writer.stdenv(version)
+    for version in platform.modules["symengine"]:
+        writer.symengine(version)
+    for name, spec in SPEC["named_modules"].items():
+        for version in platform.modules[name]:
+            writer.named_module(name, version, spec)
     writer.mpi4py()
-    writer.modulerc("python", platform.defaults["python"], PYTHON_ALIASES)
-    for name in ("scipy-stack", "ipython-kernel", "python-build-bundle", "StdEnv"):
-        writer.modulerc(name, platform.defaults[name], {})
+    for name, default in platform.defaults.items():
+        writer.modulerc(name, default, PYTHON_ALIASES if name == "python" else {})
     write_pip_conf(paths)
     writer.remove_others()
 
@@ -114,9 +122,25 @@ prepend_path("PATH", pathJoin(prefix, "bin"))
 
     def scipy_stack(self, version: str) -> None:
         packages = ", ".join(SPEC["scipy_stack"]["requirements"])
+        versions = ", ".join(self.platform.modules["scipy-stack"])
         text = (f"SciPy stack {version}: {packages}.\n"
-                f"Stand-in: scipy-stack/2023b, 2024a and 2024b all provide this same set.")
+                f"Stand-in: scipy-stack {versions} all provide this same set.")
         self.stack_module("scipy-stack", version, text, "scipy-stack")
+
+    def symengine(self, version: str) -> None:
+        text = (f"SymEngine {version}, a fast symbolic manipulation library, and its Python package.\n"
+                f"Stand-in: the Python package is the PyPI wheel symengine=={version}, per python module.")
+        self.stack_module("symengine", version, text, f"symengine-{version}")
+
+    def named_module(self, name: str, version: str, spec: dict) -> None:
+        """A module the stand-in cannot provide: it names the platform's, and says what stands in."""
+        text = f"{spec['description']} ({name}/{version}).\nStand-in: {stand_in(spec)}"
+        self.write(name, version, f"""\
+help({lua_string(text)})
+whatis("Description: {spec['description']}")
+add_property("type_", "{spec['type']}")
+setenv("EBVERSION{name.upper().replace('-', '')}", "{version}")
+""")
 
     def mpi4py(self) -> None:
         text = (f"mpi4py {MPI4PY_VERSION} with MPICH (the `mpich` wheel); run programs with "
@@ -144,3 +168,14 @@ help({lua_string(text)})
 add_property("lmod", "sticky")
 setenv("EBVERSIONGENTOO", "{version}")
 """)
+
+
+def stand_in(spec: dict) -> str:
+    """What stands in for a named module: the host's tool named by the first line of its probe."""
+    if "probe" not in spec:
+        return spec["stands_in"]
+    if not shutil.which(spec["probe"][0]):
+        return spec["missing"]
+    result = subprocess.run(spec["probe"], capture_output=True, text=True)
+    first = (result.stdout or result.stderr).strip().split("\n")[0]
+    return spec["stands_in"].format(probe=first)

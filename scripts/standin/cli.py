@@ -37,7 +37,7 @@ def up(paths: Paths) -> None:
     platform = Platform.load()
     started = time.monotonic()
     with locked(paths.state / ".lock"):
-        sandboxes = software.build_all(paths, platform.modules["python"])
+        sandboxes = software.build_all(paths, platform)
         catalog.write_catalog(paths, platform, sandboxes)
         write_tools(paths, sandboxes)
         if not all(d.pid() for d in daemons.daemons(paths)):
@@ -84,6 +84,8 @@ def status(paths: Paths) -> int:
 def env_lines(paths: Paths) -> str:
     """Shell lines that make a bash shell a login shell of the platform (for `eval`)."""
     q = lambda p: shlex.quote(str(p))  # noqa: E731
+    platform = Platform.load()
+    defaults = platform.default_modules
     return "\n".join([
         "# The host's pip settings (PIP_*, /etc/xdg/pip) are not the platform's.",
         "for _v in $(compgen -e PIP_); do unset \"$_v\"; done; unset _v",
@@ -91,7 +93,8 @@ def env_lines(paths: Paths) -> str:
         f"export SLURM_CONF={q(paths.slurm_conf)}",
         f"export LMOD_RC={q(STANDIN / 'lmod' / 'lmodrc.lua')}",
         f"export LMOD_PACKAGE_PATH={q(STANDIN / 'lmod')}",
-        "export LMOD_SYSTEM_DEFAULT_MODULES=StdEnv/2023",
+        "# What `module reset` goes back to: the platform's login modules.",
+        f"export LMOD_SYSTEM_DEFAULT_MODULES={q(':'.join(defaults))}",
         "# The platform's `module avail` layout: titled module trees, 89 columns as in the seeds.",
         "export LMOD_AVAIL_STYLE=grouped:system LMOD_TERM_WIDTH=89",
         "# login(1) exports SHELL; bash only sets it. salloc's interactive step runs $SHELL and",
@@ -101,7 +104,12 @@ def env_lines(paths: Paths) -> str:
         f". {LMOD_INIT}",
         f"export MODULEPATH={q(paths.modules)}",
         f"export PATH={q(paths.bin)}:\"$PATH\"",
-        "module -q load StdEnv/2023",
+        f"module -q load {' '.join(map(q, defaults))}",
+        "# The prompt and $HOSTNAME of the platform's login node, not this machine's name (which",
+        "# Slurm, `hostname` and jobs still show). Shell variables, as bash sets them: not exported,",
+        "# so that a shell on a node (salloc, a job) sets its own.",
+        f"export -n HOSTNAME; HOSTNAME={q(platform.login_host)}",
+        f"PS1='[\\u@'{q(platform.login_host)}' \\W]\\$ '",
         "# Where the platform's Dask config names its nodes' network, the stand-in's single node has",
         "# loopback only: dask-jobqueue's scheduler and workers must not listen on the host's network.",
         "export DASK_JOBQUEUE__SLURM__INTERFACE=lo",
@@ -111,7 +119,7 @@ def env_lines(paths: Paths) -> str:
 def shell(paths: Paths) -> None:
     rc = paths.state / "etc" / "bashrc"
     rc.parent.mkdir(parents=True, exist_ok=True)
-    rc.write_text(env_lines(paths) + "PS1='[\\u@\\h \\W]\\$ '\n")
+    rc.write_text(env_lines(paths))
     os.execvp("bash", ["bash", "--noprofile", "--rcfile", str(rc), "-i"])
 
 

@@ -58,11 +58,22 @@ class Paths:
         return self.state / "etc" / "slurm.conf"
 
 
+def module_name(key: str) -> str:
+    """The Lmod name of a platform.toml [modules] key: TOML keys spell "-" as "_"; StdEnv keeps its capitals."""
+    return "StdEnv" if key == "stdenv" else key.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class Platform:
-    partition: str
-    modules: dict  # name -> list of versions
-    defaults: dict  # name -> default version
+    partition: str  # the default one
+    preempt_partition: str
+    preempt_grace_seconds: int
+    max_time_days: int
+    login_host: str  # what the stand-in's prompts show, not the machine's name
+    modules: dict  # Lmod name -> list of versions
+    defaults: dict  # Lmod name -> default version
+    default_modules: list  # loaded at login, in order ("StdEnv/2023", "gcc/12.3", ...)
+    packages: dict  # PyPI name -> the version the platform's package pages install
 
     @classmethod
     def load(cls, path: Path = REPO / "platform.toml") -> "Platform":
@@ -71,12 +82,18 @@ class Platform:
         except tomllib.TOMLDecodeError as error:
             raise ClusterError(f"{path}: {error}") from None
         table = facts["modules"]
-        names = {"python": "python", "ipython_kernel": "ipython-kernel",
-                 "python_build_bundle": "python-build-bundle", "scipy_stack": "scipy-stack",
-                 "stdenv": "StdEnv"}
-        modules = {names[key]: table[key] for key in names}
-        defaults = {names[key]: table[f"{key}_default"] for key in names}
-        return cls(facts["slurm"]["default_partition"], modules, defaults)
+        keys = [key for key in table if key != "source" and not key.endswith("_default")]
+        slurm = facts["slurm"]
+        return cls(
+            partition=slurm["default_partition"],
+            preempt_partition=slurm["preemption"]["partition"],
+            preempt_grace_seconds=slurm["preemption"]["grace_seconds"],
+            max_time_days=slurm["max_time_days"],
+            login_host=facts["login"]["host"],
+            modules={module_name(key): table[key] for key in keys},
+            defaults={module_name(key): table[f"{key}_default"] for key in keys},
+            default_modules=facts["stack"]["default_modules"],
+            packages={name: version for name, version in facts["packages"].items() if name != "source"})
 
 
 def hermetic_env(**extra: str) -> dict:

@@ -155,7 +155,9 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
         (state / folder).mkdir(parents=True, exist_ok=True)
     render("slurm.conf.in", paths.slurm_conf, host=socket.gethostname().split(".")[0],
            ctld_port=free_port(), slurmd_port=free_port(), state=state, topology=node_topology(),
-           memory=node_memory_mb(), partition=platform.partition, accounting=accounting)
+           memory=node_memory_mb(), partition=platform.partition,
+           preempt_partition=platform.preempt_partition, grace_seconds=platform.preempt_grace_seconds,
+           max_time=f"{platform.max_time_days}-00:00:00", accounting=accounting)
     for script in ("prolog.sh", "taskprolog.sh", "epilog.sh"):
         render(script, state / "etc" / script, mode=0o755, tmpdir=tmpdir)
 
@@ -184,7 +186,8 @@ def start(command: list, daemon: Daemon, env: dict, logfile: Path) -> None:
 def node_state(paths: Paths) -> str:
     result = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], capture_output=True, text=True,
                             env=dict(os.environ, SLURM_CONF=str(paths.slurm_conf)))
-    return result.stdout.strip() if result.returncode == 0 else ""
+    # One line per partition of the node: they all tell the same state.
+    return " ".join(sorted(set(result.stdout.split()))) if result.returncode == 0 else ""
 
 
 def cancel_jobs(paths: Paths) -> None:

@@ -19,11 +19,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from config import STANDIN, ClusterError, Paths, hermetic_env, locked, log
+from config import STANDIN, ClusterError, Paths, Platform, hermetic_env, locked, log
 
 SPEC = tomllib.loads((STANDIN / "software.toml").read_text())
 MPI4PY_VERSION = SPEC["mpi4py"]["version"]
 WHEEL_DIR = SPEC["wheelhouse"]["layout"]
+MODULE_WHEELS = "wheels-modules"  # under build/software: the wheels of stack modules, not pip's to find
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def finish_sandbox(paths: Paths, sandbox: Sandbox) -> None:
 
 def pip_install(paths: Paths, sandbox: Sandbox, requirements: list, *options) -> None:
     run([sandbox.python, "-m", "pip", "install", "--no-index", "--find-links",
-         paths.wheelhouse / WHEEL_DIR, "--find-links", paths.software / "wheels-mpi",
+         paths.wheelhouse / WHEEL_DIR, "--find-links", paths.software / MODULE_WHEELS,
          "--no-warn-script-location", *options, *requirements],
         env=hermetic_env(PIP_REQUIRE_VIRTUALENV="false"))
 
@@ -213,13 +214,29 @@ def download(sandbox: Sandbox, requirements: list, dest: Path, target: str) -> N
     write_stamp(stamp, requirements)
 
 
-def download_all(paths: Paths, sandboxes: list[Sandbox]) -> None:
+def wheelhouse_requirements(platform: Platform) -> list:
+    """software.toml's list, and the packages at the version the platform's package pages install."""
+    return SPEC["wheelhouse"]["requirements"] + [f"{name}=={version}"
+                                                 for name, version in platform.packages.items()]
+
+
+def symengine_requirements(version: str) -> list:
+    return [f"{SPEC['symengine']['package']}=={version}"]
+
+
+def module_requirements(platform: Platform) -> list:
+    """The wheels behind the stack modules other than scipy-stack (whose packages the wheelhouse has)."""
+    return SPEC["mpi4py"]["requirements"] + [
+        r for version in platform.modules["symengine"] for r in symengine_requirements(version)]
+
+
+def download_all(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
     """Wheels for each module's Python (what avail_wheels lists) and for each interpreter that
     actually runs (a stand-in of another version installs its own version's wheels)."""
     for sandbox in sandboxes:
         for target in sorted({minor_of(sandbox.module_version), sandbox.host.minor}):
-            download(sandbox, SPEC["wheelhouse"]["requirements"], paths.wheelhouse / WHEEL_DIR, target)
-            download(sandbox, SPEC["mpi4py"]["requirements"], paths.software / "wheels-mpi", target)
+            download(sandbox, wheelhouse_requirements(platform), paths.wheelhouse / WHEEL_DIR, target)
+            download(sandbox, module_requirements(platform), paths.software / MODULE_WHEELS, target)
 
 
 def dummy_mpi4py_sdist(paths: Paths) -> None:
@@ -244,7 +261,7 @@ def dummy_mpi4py_sdist(paths: Paths) -> None:
 # --- stacks on PYTHONPATH ----------------------------------------------------------------------
 
 def stack_prefix(paths: Paths, name: str, module_version: str) -> Path:
-    """Where a stack (scipy-stack, mpi4py) keeps its packages for one python module."""
+    """Where a stack (scipy-stack, mpi4py, symengine-0.13.0) keeps its packages for one python module."""
     return paths.software / name / f"python-{module_version}"
 
 
@@ -260,16 +277,18 @@ def build_stack(paths: Paths, sandbox: Sandbox, name: str, requirements: list) -
     write_stamp(stamp, inputs)
 
 
-def build_all(paths: Paths, python_versions: list) -> list[Sandbox]:
+def build_all(paths: Paths, platform: Platform) -> list[Sandbox]:
     """Everything the catalog needs, for each python module; cached across `up`s and instances."""
     with locked(paths.software / ".lock"):
         hosts = host_pythons()
-        sandboxes = [make_sandbox(paths, v, closest_host(v, hosts)) for v in python_versions]
-        download_all(paths, sandboxes)
+        sandboxes = [make_sandbox(paths, v, closest_host(v, hosts)) for v in platform.modules["python"]]
+        download_all(paths, platform, sandboxes)
         for sandbox in sandboxes:
             finish_sandbox(paths, sandbox)
             build_stack(paths, sandbox, "scipy-stack", SPEC["scipy_stack"]["requirements"])
             build_stack(paths, sandbox, "mpi4py", SPEC["mpi4py"]["requirements"])
+            for version in platform.modules["symengine"]:
+                build_stack(paths, sandbox, f"symengine-{version}", symengine_requirements(version))
         dummy_mpi4py_sdist(paths)
         return sandboxes
 

@@ -12,7 +12,7 @@ spec = importlib.util.spec_from_file_location("avail_wheels", SOURCE)
 avail_wheels = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(avail_wheels)
 
-NAMES = ["qiskit-1.2.4-cp38-abi3-manylinux_2_17_x86_64.whl",
+NAMES = ["qiskit-2.3.1-cp310-abi3-manylinux_2_17_x86_64.whl",
          "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl",
          "numpy-1.25.2-cp311-cp311-manylinux_2_17_x86_64.whl",
          "numpy-1.26.4-cp310-cp310-manylinux_2_17_x86_64.whl",
@@ -37,7 +37,7 @@ def run(tmp_path, monkeypatch, capsys):
 
 
 def test_abi3_wheel_shows_its_minimum_tag_for_a_newer_python(run):
-    assert run("qiskit") == [["qiskit", "1.2.4", "cp38", "generic"]]
+    assert run("qiskit") == [["qiskit", "2.3.1", "cp310", "generic"]]
 
 
 def test_latest_version_for_the_loaded_python_by_default(run):
@@ -59,10 +59,10 @@ def test_version_patterns_and_globs(run):
 
 def test_requirement_file_and_columns(run, tmp_path):
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text("# pinned\nqiskit==1.2.4\n")
+    requirements.write_text("# pinned\nqiskit==2.3.1\n")
     assert run("-r", str(requirements), "--column", "name", "abi") == [["qiskit", "abi3"]]
 
 
 def test_table_is_tabulate_simple():
-    assert avail_wheels.table([["qiskit", "1.2.4"]], ["name", "version"]) == \
-        "name    version\n------  ---------\nqiskit  1.2.4"
+    assert avail_wheels.table([["qiskit", "2.3.1"]], ["name", "version"]) == \
+        "name    version\n------  ---------\nqiskit  2.3.1"

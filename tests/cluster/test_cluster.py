@@ -17,6 +17,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 FACTS = tomllib.loads((REPO / "platform.toml").read_text())
 PARTITION = FACTS["slurm"]["default_partition"]
+PREEMPTION = FACTS["slurm"]["preemption"]
+MAX_DAYS = FACTS["slurm"]["max_time_days"]
+HOST = FACTS["login"]["host"]
+QISKIT = FACTS["packages"]["qiskit"]
+SYMENGINE = FACTS["modules"]["symengine_default"]
 SEED_AVAIL_PYTHON = """\
 ------------------------------------- Core Modules --------------------------------------
    ipython-kernel/3.10              python-build-bundle/2024a (D)
@@ -24,10 +29,11 @@ SEED_AVAIL_PYTHON = """\
    ipython-kernel/3.12              python/3.11.5             (t,D:3.11)
    python-build-bundle/2023b        python/3.12.4             (t)
 """
-SEED_AVAIL_QISKIT = """\
+# qiskit 2.x wheels are abi3 from Python 3.10 up.
+SEED_AVAIL_QISKIT = f"""\
 name    version    python    arch
 ------  ---------  --------  -------
-qiskit  1.2.4      cp38      generic
+qiskit  {QISKIT}      cp310     generic
 """
 
 
@@ -62,6 +68,38 @@ def test_default_partition_is_idle(sh):
     assert (name, avail) == (f"{PARTITION}*", "up") and state in expected
 
 
+def test_preempt_partition_and_time_limit_are_the_platforms(sh):
+    out = sh("sinfo -h -o '%P %l'; scontrol show partition " + PREEMPTION["partition"]).stdout
+    assert f"{PARTITION}* {MAX_DAYS}-00:00:00" in out and f"{PREEMPTION['partition']} {MAX_DAYS}-00:00:00" in out
+    assert f"GraceTime={PREEMPTION['grace_seconds']} " in out and "PreemptMode=REQUEUE" in out
+
+
+def test_prompt_and_hostname_are_the_login_nodes(sh):
+    """The machine keeps its own name (Slurm's node); the shell shows the platform's login node."""
+    out = sh('cd "$HOME"; echo "${PS1@P}|$HOSTNAME|$(printenv HOSTNAME)|"').stdout
+    assert re.fullmatch(rf"\[\w+@{HOST} ~\][$#] \|{HOST}\|\|\n", out), out
+
+
+def test_login_loads_the_platforms_default_modules(cluster_env, tmp_path):
+    """A fresh login shell: `module list` shows [stack].default_modules, in that order."""
+    out = cluster_env.run("module list 2>&1", tmp_path).stdout
+    listed = sorted((int(n), name) for n, name in re.findall(r"(\d+)\) (\S+)", out))  # column by column
+    assert [name for _, name in listed] == FACTS["stack"]["default_modules"], out
+
+
+def test_named_modules_say_what_stands_in(sh):
+    for module in FACTS["stack"]["default_modules"][1:]:
+        text = sh(f"module help {module} 2>&1").stdout
+        assert "Stand-in: " in text, f"module help {module}:\n{text}"
+
+
+def test_symengine_module_gives_the_pypi_package_to_a_venv(sh):
+    out = sh(f"module load python/3.11.5 symengine/{SYMENGINE} && virtualenv -q --no-download "
+             "$HOME/venv/sym && . $HOME/venv/sym/bin/activate && "
+             "python -c 'import symengine; print(symengine.__version__)'").stdout
+    assert out.split() == [SYMENGINE]
+
+
 def test_module_avail_python_is_the_seeds(sh):
     out = sh("module avail python 2>&1").stdout
     assert out.startswith("\n" + SEED_AVAIL_PYTHON + "\n")
@@ -69,7 +107,9 @@ def test_module_avail_python_is_the_seeds(sh):
 
 def test_module_avail_scipy_stack_marks_default(sh):
     out = sh("module avail scipy-stack 2>&1").stdout
-    assert "scipy-stack/2023b (math)    scipy-stack/2024a (math)    scipy-stack/2024b (math,D)" in out
+    labels = re.findall(r"scipy-stack/(\S+) +\(([\w,]+)\)", out)
+    default = FACTS["modules"]["scipy_stack_default"]
+    assert sorted(labels) == [(v, "math,D" if v == default else "math") for v in FACTS["modules"]["scipy_stack"]]
 
 
 def test_stdenv_is_loaded_and_sticky(sh):
@@ -152,7 +192,7 @@ def test_sbatch_wait_returns_the_jobs_exit_code(sh, home):
 @pytest.mark.parametrize("request_, message", [
     ("--cpus-per-task=9999", "More processors requested than permitted"),
     ("--mem=100T", "Requested node configuration is not available"),
-    ("--time=30-00:00:00", "Requested time limit is invalid"),
+    (f"--time={MAX_DAYS + 1}-00:00:00", "Requested time limit is invalid"),
     ("--partition=nowhere", "invalid partition specified"),
 ])
 def test_bad_requests_get_slurms_own_error(sh, home, request_, message):

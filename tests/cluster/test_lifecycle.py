@@ -1,4 +1,5 @@
-"""`up` is idempotent and `down` leaves nothing: checked on a second instance of its own state folder."""
+"""`up` is idempotent and `down` leaves nothing, and preemption works as the platform's: checked on a
+second instance of its own state folder (whose node the other sessions' jobs do not share)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
+import tomllib
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+SLURM = tomllib.loads((REPO / "platform.toml").read_text())["slurm"]
 
 
 def cluster(state: Path, *args: str) -> subprocess.CompletedProcess:
@@ -64,3 +68,51 @@ def test_daemons_listen_on_loopback_only(cluster_env):
     out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True).stdout
     ours = [line.split()[3] for line in out.splitlines() if '"slurm' in line or '"munged' in line]
     assert ours and all(address.startswith("127.0.0.1:") for address in ours)
+
+
+def test_a_main_job_preempts_the_preemptible_ones(instance, tmp_path):
+    """The platform's iq-preempt: a job of the default partition that needs the node cancels the
+    preemptible jobs with SIGTERM, and requeues the one that asked for --requeue."""
+    half = (os.cpu_count() or 1) // 2
+    if not half:
+        pytest.skip("one core: two preemptible jobs cannot run side by side")
+    assert cluster(instance, "up").returncode == 0
+    env = dict(os.environ, SLURM_CONF=str(instance / "etc" / "slurm.conf"))
+
+    def sbatch(cores: int, *args: str) -> str:
+        return subprocess.run(["sbatch", "--parsable", f"--cpus-per-task={cores}", *args], env=env,
+                              cwd=tmp_path, text=True, capture_output=True, check=True).stdout.strip()
+
+    script = tmp_path / "preemptible.sh"
+    script.write_text("#!/bin/bash\ntrap 'echo SIGTERM; exit 0' TERM\necho started\nsleep 600 & wait\n")
+    preempt = SLURM["preemption"]["partition"]
+    cancelled = sbatch(half, f"--partition={preempt}", "--output=cancelled.out", str(script))
+    requeued = sbatch(half, f"--partition={preempt}", "--requeue", "--output=requeued.out", str(script))
+    # Each holds half the node, side by side; the main job then needs all of it.
+    wait_for(lambda: all("started" in read(tmp_path / f"{name}.out") for name in ("cancelled", "requeued")), 60)
+    main = sbatch(2 * half, f"--partition={SLURM['default_partition']}", "--output=/dev/null",
+                  "--wrap=sleep 1")
+    # Slurm's scheduler looks for jobs to preempt on its own schedule: about a minute and a half.
+    wait_for(lambda: "SIGTERM" in read(tmp_path / "cancelled.out")
+             and "SIGTERM" in read(tmp_path / "requeued.out"), 240)
+    wait_for(lambda: job_state(env, main) == "COMPLETED", 60)
+    assert job_state(env, cancelled) == "PREEMPTED"
+    queued = subprocess.run(["squeue", "-h", "-j", requeued, "-o", "%T"], env=env, text=True,
+                            capture_output=True).stdout.split()
+    assert queued and queued[0] in ("PENDING", "RUNNING"), f"job {requeued} is not back in the queue"
+
+
+def read(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
+def job_state(env: dict, job: str) -> str:
+    return subprocess.run(["sacct", "-n", "-X", "-P", "-j", job, "--format=State"], env=env, text=True,
+                          capture_output=True).stdout.strip()
+
+
+def wait_for(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still false after {timeout} s"
+        time.sleep(1)

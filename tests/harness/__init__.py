@@ -24,16 +24,33 @@ one block is still there in the next. Blocks are recognised as follows.
     (bash prints ``exit``, then salloc ``salloc: Relinquishing job allocation N``, sometimes followed
     by ``salloc: Job allocation N has been revoked.``: end with ``...``).
 
-``.. code-block:: python`` -- executed in order in one namespace per page, in the directory of the
-    page's shell, with that shell's environment plus what a job has (``SLURM_CPUS_PER_TASK`` = the
-    cores the test process may use, unless the shell sets it). Pools, executors and Dask
-    clients/clusters left in the namespace are closed after the page; a process still alive then
-    fails the page. Tracebacks point at .rst lines.
+``.. code-block:: python`` -- a program, run as a reader who saves it to a file and runs it: the
+    block is written to the page's scratch folder and ``python FILE`` runs it in the page's shell,
+    as a fresh process of the shell's ``python`` (the loaded module's, or the active virtual
+    environment's), in the shell's current folder and environment. Only for that command the
+    harness adds what a job has: ``SLURM_CPUS_PER_TASK`` = the cores the test process may use,
+    unless the shell sets it (the examples are written for a job; sized from it, a pool starts
+    several processes). The test process's own interpreter runs no example. So a block is
+    complete: its own imports, and ``if __name__ == "__main__":`` where multiprocessing or Dask
+    need it (they start processes that import the main file). One difference from a reader's
+    file: ``sys.path[0]`` is the scratch folder, not the current one.
+    The block's exit status must be 0 (or ``.. test: exit=N``); its output is not compared. It gets
+    the block timeout, then Ctrl-C. A failure names the .rst line of the innermost page line of the
+    last traceback, with the output (file names rewritten to the page: the file is padded, so its
+    line numbers are the page's). The run summary says, per page, which ``python`` (version and
+    ``sys.executable``) ran its python blocks.
+    ``.. test: continues`` -- the block is the next part of the program of the python block before
+    it (a page that really shows one program over several blocks): the harness runs the earlier
+    blocks' code, then this block's, as one file, each at its own .rst lines. The earlier blocks
+    run again (output and side effects too); the block before has been run alone, and passed or
+    failed, already. Without it, a block that uses a name of an earlier block fails (NameError).
 
 ``:caption: FILENAME`` (e.g. ``job.sh``, ``requirements.txt``, ``check_threads.py``) -- the block is
     written under that name into the shell's current directory, as a reader saves it; a captioned
-    python block is written, not executed (a later console block runs it). A caption that is not a
-    plain file name (has spaces) is only a title.
+    python block is written, not executed (a later console block or job runs it). A caption that is
+    not a plain file name (has spaces) is only a title. When a failing command's or job's output
+    has a traceback line through a saved file (``File ".../check_threads.py", line N``), the failure
+    also names its .rst line (the block's first line is line 1).
 
 Job scripts -- ``.. code-block:: slurm`` (Pygments' lexer), or bash starting ``#!`` with ``#SBATCH``
     lines: ``bash -n`` and ``sbatch --test-only`` check them (a rejected ``#SBATCH`` line is reported
@@ -51,6 +68,7 @@ Per-block options: reST comments just above the block (not rendered, not transla
     .. test: exit=1               (expected exit status of the last command, or of the job)
     .. test: skip "reason"        (also `no-run "reason"`; a reason is required; CI=true fails on it)
     .. test: output               (this block is the previous job's expected output file)
+    .. test: continues            (this python block continues the program of the one before)
 
 Several options may share a line or stack on consecutive lines. A `.. test:` comment not directly
 above a code block, an unknown option or a skip without reason is an error naming file and line.
@@ -65,12 +83,17 @@ Commands with no output shown stay that way. Review the change with ``git diff s
 Where the shells run: the stand-in cluster, or the real platform when tests/plugins/cluster.py
 says so (``IQ_CLUSTER=real``, or Lmod and Slurm already in the login environment): then the login
 environment is used as it is, with a temporary HOME. ``--platform=plain`` runs plain bash (no
-cluster), as tests/unit does with the fixture pages in tests/harness/fixtures/.
+cluster, no ``python`` but the host's ``python3``), as tests/unit does with the fixture pages in
+tests/harness/fixtures/; there ``$TEST_VENV`` names the test suite's own virtual environment, which
+a fixture page that needs a ``python`` with Dask activates (``source "$TEST_VENV/bin/activate"``).
 
 Jobs a page submits from its transcripts may run on after the page (a reader logs out too): they
 get 2 minutes to finish. A job still queued or running then (found by its work directory), or a
-process alive after the page's Pools/Dask objects were closed, fails the page at teardown; the job
-is cancelled, the process killed.
+process the page's shell started still alive 10 s after the shell ended, fails the page at teardown;
+the job is cancelled, the process killed. A Pool or a Dask cluster a program leaves open ends with
+its program (multiprocessing and Dask stop their workers at exit); one that outlives it, like a
+daemon or a ``nohup ... &``, is still found: while a page runs, the test process is the
+"subreaper" of its descendants (prctl), so orphans come to it rather than to init.
 """
 from pathlib import Path
 
@@ -82,7 +105,7 @@ from .evaluators import PAGE_FIXTURE, evaluate
 
 def pages_sybil(conftest: str, patterns=("*.rst",), excludes=("_build/*", "_templates/*")) -> Sybil:
     """The Sybil for the pages in the folder of `conftest` (pass `__file__`): every code block,
-    one namespace and one shell per page."""
+    one shell per page."""
     return Sybil(
         parsers=[PageParser(evaluate)],
         path=str(Path(conftest).resolve().parent),

@@ -1,14 +1,18 @@
 """Find every code block of a page and decide how the test runs it.
 
-One sybil parser for all languages, so that every block of a page shares one namespace and one
-shell, in document order. Classification (first rule that applies):
+One sybil parser for all languages, so that every block of a page shares one shell, in document
+order. Classification (first rule that applies):
 
 - `.. test: output` before it: the expected content of the previous job's output file;
 - a job script (`slurm`/`sbatch` language, or bash starting `#!` with `#SBATCH` lines): submitted;
 - `:caption: FILENAME` (a plain file name): written to the shell's working directory; a captioned
   python block is written, not executed;
-- `console`: a transcript; `python`: executed; `bash`/`sh`/`shell`: run in the page's shell;
+- `console`: a transcript; `python`: a program, run by the page shell's `python`;
+  `bash`/`sh`/`shell`: run in the page's shell;
 - anything else: a failing test that says how to make the block testable.
+
+A python block with `.. test: continues` is the next part of the program of the python block
+before it: `Block.earlier` holds the blocks whose code runs before its own.
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ class Block:
     options: BlockOptions
     caption: str | None = None
     steps: list[Step] = field(default_factory=list)
+    earlier: list["Block"] = field(default_factory=list)  # `.. test: continues`: the program so far
 
 
 def is_job_script(language: str, source: str) -> bool:
@@ -75,6 +80,7 @@ class PageParser:
         text, path = document.text, document.path
         used_comments: set[int] = set()
         regions = []
+        program: list[Block] = []  # the python blocks of the program a `continues` block extends
         for region in self.lexer(document):
             source = region.lexemes["source"]
             line = text.count("\n", 0, region.start) + 1
@@ -91,6 +97,15 @@ class PageParser:
             )
             if block.kind == "console":
                 block.steps = parse_transcript(block.source, body_line, path)
+            if options.continues:
+                if block.kind != "python" or not program:
+                    raise OptionError(
+                        f"{path}:{line}: `.. test: continues` needs an uncaptioned python block "
+                        "after another one: it runs the earlier block's program, then this block"
+                    )
+                block.earlier = list(program)
+            if block.kind == "python":
+                program = [*block.earlier, block]
             region.parsed = block
             region.evaluator = self.evaluator
             regions.append(region)

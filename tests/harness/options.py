@@ -3,6 +3,7 @@
     .. test: timeout=600 exit=1
     .. test: skip "the licence server is down until May"
     .. test: output
+    .. test: continues
 
 A comment is not rendered and not extracted into the translation catalogs, and Sphinx accepts it
 (unknown directive options would be build errors). Several `.. test:` lines may stack before one
@@ -27,6 +28,7 @@ class BlockOptions:
     exit: int | None = None  # expected exit status of the block's last command / of the job
     skip: str | None = None  # the reason, always given
     output: bool = False  # this block is the expected content of the last job's output file
+    continues: bool = False  # this python block continues the program of the python block before it
     lines: tuple[int, ...] = ()  # .rst lines of the comments, for error messages
 
 
@@ -60,12 +62,13 @@ def parse_comment(args: str, where: str) -> dict:
                 raise OptionError(f'{where}: {token} needs a reason a reader accepts: {token} "why"')
             found["skip"] = reason
             index += 1
-        elif token == "output":
-            found["output"] = True
+        elif token in ("output", "continues"):
+            found[token] = True
         else:
             raise OptionError(
                 f"{where}: unknown test option {token!r} "
-                "(known: timeout=SECONDS, exit=STATUS, skip \"reason\", no-run \"reason\", output)"
+                "(known: timeout=SECONDS, exit=STATUS, skip \"reason\", no-run \"reason\", output, "
+                "continues)"
             )
         index += 1
     return found

@@ -2,18 +2,16 @@
 
 A page runs like a reader's session: HOME is a fresh temporary folder (also the first working
 directory), the stand-in cluster's environment is loaded into the shell the way a login shell would
-(`scripts/cluster env`), and Python blocks run with the environment of that shell plus what a job
-gets (SLURM_CPUS_PER_TASK).
+(`scripts/cluster env`). Python blocks are programs that the shell's own `python` runs
+(evaluators.run_python); the files a page saves are registered so that a traceback through one of
+them can be reported at the page's line.
 """
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import shlex
-import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +41,9 @@ class Platform:
 
     setup: str | None
     inherit_environment: bool = False  # real platform: the login environment as it is
+    # plain bash only: the test suite's virtual environment, as $TEST_VENV, for the fixture pages
+    # that activate it to get a `python` with Dask (plain bash has no `python`, no modules)
+    test_venv: str | None = None
 
     def environment(self) -> dict[str, str]:
         if self.inherit_environment:
@@ -50,6 +51,8 @@ class Platform:
         env = {key: os.environ[key] for key in KEEP_FROM_HOST if key in os.environ}
         env.update(PATH=BASE_PATH, LANG=env.get("LANG", "C.UTF-8"), SHELL="/bin/bash",
                    USER=os.environ.get("USER", "root"), PIP_CONFIG_FILE=os.devnull)
+        if self.test_venv:
+            env["TEST_VENV"] = self.test_venv
         return env
 
 
@@ -69,6 +72,10 @@ class Page:
     update: bool = False
     updates: list[tuple[int, int, list[str], str]] = field(default_factory=list)
     last_job: Job | None = None
+    # files the page's blocks saved (absolute path -> .rst line of their first line), so that a
+    # traceback through `check_threads.py`, line N, is also reported at the page's line
+    saved: dict[str, int] = field(default_factory=dict)
+    pythons: dict[int, str] = field(default_factory=dict)  # python block's line -> what ran it
     _shell: PageShell | None = None
 
     @property
@@ -103,42 +110,16 @@ class Page:
                 env[key] = value
         return env
 
-    @contextlib.contextmanager
-    def job_context(self, timeout: float | None):
-        """Python blocks: the shell's environment and directory, a job's CPU count, a time limit."""
-        saved_env, saved_cwd, saved_tempdir = dict(os.environ), os.getcwd(), tempfile.tempdir
-        env = self.environment()
-        env.setdefault("SLURM_CPUS_PER_TASK", str(len(os.sched_getaffinity(0))))
-        os.environ.clear()
-        os.environ.update(env)
-        os.chdir(self.cwd())
-        tempfile.tempdir = None  # gettempdir() cached the test process's folder: read TMPDIR again
-
-        def expire(signum, frame):
-            raise TimeoutError(f"Python block still running after {timeout:.0f} s")
-
-        # pytest-timeout may have armed the same timer for the whole test: give it back its rest
-        previous = signal.signal(signal.SIGALRM, expire)
-        outer, _ = signal.setitimer(signal.ITIMER_REAL, timeout)
-        started = time.monotonic()
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-            if outer:
-                signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
-            os.chdir(saved_cwd)
-            os.environ.clear()
-            os.environ.update(saved_env)
-            tempfile.tempdir = saved_tempdir
-
     def cwd(self) -> str:
         return self.hidden("pwd").output.strip()
 
-    def write_file(self, name: str, content: str) -> str:
+    def write_file(self, name: str, content: str, body_line: int | None = None) -> str:
+        """Save a block as a reader would, in the shell's current folder; `body_line`: the .rst
+        line of its first line, for tracebacks through the file."""
         target = Path(self.cwd()) / name
         target.write_text(content if content.endswith("\n") else content + "\n")
+        if body_line is not None:
+            self.saved[str(target)] = body_line
         return str(target)
 
     def apply_updates(self) -> bool:

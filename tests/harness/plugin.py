@@ -4,10 +4,12 @@ Loaded with `-p tests.harness.plugin` (pytest.ini), so fixture pages run through
 """
 from __future__ import annotations
 
+import ctypes
 import json
 from concurrent.futures import ThreadPoolExecutor
 import subprocess
 import os
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -16,12 +18,12 @@ import psutil
 import pytest
 
 from .coverage import blocks_in_pages
+from .evaluators import PAGE_FIXTURE
 from .page import Page, Platform
-from .resources import close_resources
 
 PROPERTY = "harness_block"
 ROOT = Path(__file__).resolve().parents[2]
-HELPERS = ("resource_tracker", "forkserver")  # per-process helpers of multiprocessing, not leaks
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 
 def pytest_addoption(parser):
@@ -48,7 +50,7 @@ def platform(request) -> Platform:
     real platform (that fixture says so, or --platform=real), or plain bash (--platform=plain)."""
     choice = request.config.getoption("--platform")
     if choice == "plain":
-        return Platform(setup=None)
+        return Platform(setup=None, test_venv=sys.prefix if sys.prefix != sys.base_prefix else None)
     if choice == "real":
         return Platform(setup=None, inherit_environment=True)
     try:
@@ -74,14 +76,19 @@ def harness_page(request, tmp_path_factory):
                 update=request.config.getoption("--update-transcripts"))
     me = psutil.Process()
     before = {child.pid for child in me.children(recursive=True)}
-    yield page
-    problems = []
-    namespace = request.node.documents[0].namespace if getattr(request.node, "documents", None) else {}
-    close_resources(namespace)  # examples may leave a Pool open, as a reader's script may
-    left = page.close_and_cancel_jobs(float(request.config.getini("harness_job_grace")))
-    if left:
-        problems.append(f"jobs still queued or running after the page: {', '.join(left)} (cancelled)")
-    leaked = leaked_processes(me, before)
+    # While the page runs, a process its shell started that outlives its parent (a daemon, a
+    # `nohup ... &` left when the shell ends, a Pool worker of a killed program) is reparented to
+    # this process instead of init, so that the check below still finds it among its children.
+    subreaper(True)
+    try:
+        yield page
+        problems = []
+        left = page.close_and_cancel_jobs(float(request.config.getini("harness_job_grace")))
+        if left:
+            problems.append(f"jobs still queued or running after the page: {', '.join(left)} (cancelled)")
+        leaked = leaked_processes(me, before)
+    finally:
+        subreaper(False)
     if leaked:
         problems.append("processes still running after the page (killed): " + "; ".join(leaked))
     if page.apply_updates():
@@ -90,11 +97,19 @@ def harness_page(request, tmp_path_factory):
         pytest.fail(f"{path}: " + "\n".join(problems), pytrace=False)
 
 
+def subreaper(on: bool) -> None:
+    """prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants come to this process, not to init."""
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0):
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
 def leaked_processes(me: psutil.Process, before: set[int], grace: float = 10) -> list[str]:
+    """The page's processes still alive `grace` seconds after its shell ended (killed), once the
+    orphans that ended were reaped (they came to this process as their subreaper)."""
     deadline = time.monotonic() + grace
     while True:
-        new = [child for child in me.children(recursive=True) if child.pid not in before
-               and not any(helper in " ".join(_cmdline(child)) for helper in HELPERS)]
+        new = [child for child in me.children(recursive=True) if child.pid not in before]
+        _reap(child for child in new if not _alive(child))
         new = [child for child in new if _alive(child)]
         if not new or time.monotonic() > deadline:
             break
@@ -106,7 +121,19 @@ def leaked_processes(me: psutil.Process, before: set[int], grace: float = 10) ->
             child.kill()
         except psutil.Error:
             pass
+    _reap(new)
     return described
+
+
+def _reap(processes) -> None:
+    """Collect the exit status of orphans of the page (this process's own subprocesses are
+    waited for by their Popen)."""
+    for process in processes:
+        try:
+            if process.ppid() == os.getpid():
+                os.waitpid(process.pid, os.WNOHANG)
+        except (psutil.Error, ChildProcessError):
+            pass
 
 
 def _cmdline(process: psutil.Process) -> list[str]:
@@ -132,6 +159,9 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     record = {"page": str(item.example.path), "line": block.line, "kind": block.kind,
               "outcome": report.outcome}
+    page = item.example.namespace.get(PAGE_FIXTURE)
+    if block.kind == "python" and page is not None and block.line in page.pythons:
+        record["python"] = page.pythons[block.line]  # which `python` ran it, for the summary
     report.user_properties.append((PROPERTY, json.dumps(record)))
 
 
@@ -182,14 +212,18 @@ class Tally:
         write = terminalreporter.write_line
         terminalreporter.section("code blocks run per page")
         per_page = defaultdict(lambda: defaultdict(int))
+        pythons = defaultdict(dict)  # page -> what ran its python blocks, in order, once each
         for record in self.records:
             per_page[record["page"]][record["outcome"]] += 1
+            if "python" in record:
+                pythons[record["page"]][record["python"]] = None
         root = Path(self.config.rootpath)
         for page in sorted(per_page):
             counts = per_page[page]
             ran = counts["passed"] + counts["failed"]
             extra = ", ".join(f"{counts[o]} {o}" for o in ("failed", "skipped") if counts[o])
-            write(f"{_relative(page, root)}: {ran} ran" + (f" ({extra})" if extra else ""))
+            ran_with = f"; python blocks run by {', '.join(pythons[page])}" if pythons[page] else ""
+            write(f"{_relative(page, root)}: {ran} ran" + (f" ({extra})" if extra else "") + ran_with)
         if self.coverage_note:
             write(self.coverage_note)
         elif self.uncovered:

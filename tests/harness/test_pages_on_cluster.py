@@ -1,12 +1,16 @@
 """Fixture pages with job scripts and salloc, run through pytest on the stand-in cluster.
 
 They prove that a bad #SBATCH option and a failing job are reported at their .rst lines, that
-`.. test: output` checks a job's output file, and that commands after `salloc` run in the allocation.
+`.. test: output` checks a job's output file, that commands after `salloc` run in the allocation,
+and that python blocks run with the `python` of the loaded module or of the active environment.
 """
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.plugins.cluster import state_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -50,3 +54,22 @@ def test_a_job_left_running_fails_the_page_and_is_cancelled(run_on_cluster, pyte
     result = run_on_cluster("leftjob.rst")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*leftjob.rst: jobs still queued or running after the page: * (cancelled)"])
+
+
+def test_python_blocks_run_with_the_modules_then_the_environments_python(run_on_cluster, pytester):
+    result = run_on_cluster("pythons.rst")
+    result.assert_outcomes(passed=5, failed=1)
+    # The stand-in's python/3.11.5 is played by the host's closest interpreter; its modulefile says which.
+    modulefile = (state_dir() / "modules" / "Core" / "python" / "3.11.5.lua").read_text()
+    version = re.search(r"stand-in interpreter: Python ([\d.]+)", modulefile)
+    version = version[1] if version else "3.11.5"
+    result.stdout.fnmatch_lines([
+        f"pythons.rst: 6 ran (1 failed); python blocks run by python {version} "
+        f"(*/python/3.11.5/bin/python), python {version} "
+        "(*/home/venv/probe/bin/python, an environment of */python/3.11.5/bin/python3*)"
+    ])
+    page = pytester.path / "pythons.rst"
+    result.stdout.fnmatch_lines([f"{page}:39: job * (job-line39.sh) ended with exit status 1, expected 0",
+                                 "*FileNotFoundError: *'missing.txt'",
+                                 f'{page}:36: is File "*/fails_in_job.py", line 1 '
+                                 "(saved from this page as fails_in_job.py)"])

@@ -1,6 +1,8 @@
 """Per-block `.. test:` comments: syntax, attachment to the next block, errors naming file:line."""
 import pytest
+from sybil import Document
 
+from tests.harness.blocks import PageParser
 from tests.harness.options import OptionError, options_before, parse_comment
 
 
@@ -41,3 +43,27 @@ def test_a_paragraph_between_comment_and_block_detaches_it():
     text = ".. test: exit=3\n\nSome text.\n\n.. code-block:: console\n"
     options, used = options_before(text, 5, "p.rst")
     assert options.exit is None and not used
+
+
+def test_continues_is_a_flag():
+    assert parse_comment(" continues timeout=60", "p:1") == {"continues": True, "timeout": 60.0}
+
+
+@pytest.mark.parametrize("first", ["", ".. code-block:: console\n\n   [a@b ~]$ true\n\n"])
+def test_continues_needs_a_python_block_before(first):
+    """On the page's first python block there is no program to continue: an error at its line."""
+    text = f"Title\n=====\n\n{first}.. test: continues\n\n.. code-block:: python\n\n   x = 1\n"
+    line = text.split("\n").index(".. code-block:: python") + 1
+    message = rf"p.rst:{line}: `.. test: continues` needs an uncaptioned python block"
+    with pytest.raises(OptionError, match=message):
+        PageParser(evaluator=None)(Document(text, "p.rst"))
+
+
+def test_continued_blocks_carry_the_program_so_far():
+    text = ("T\n=\n\n.. code-block:: python\n\n   a = 1\n\n.. test: continues\n\n"
+            ".. code-block:: python\n\n   b = a\n\n.. test: continues\n\n"
+            ".. code-block:: python\n\n   c = b\n\n.. code-block:: python\n\n   d = 4\n")
+    blocks = [region.parsed for region in PageParser(evaluator=None)(Document(text, "p.rst"))]
+    assert [[part.source.strip() for part in block.earlier] for block in blocks] == [
+        [], ["a = 1"], ["a = 1", "b = a"], []
+    ]

@@ -2,13 +2,18 @@
 
 These prove what a maintainer sees: failures that name page and line, update mode, coverage, skips.
 """
+import platform
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "harness" / "fixtures"
+# The fixture pages that need a `python` with Dask activate the suite's environment ($TEST_VENV).
+VENV_PYTHON = Path(sys.prefix) / "bin" / "python"
+PYTHON = platform.python_version()
 
 
 @pytest.fixture
@@ -30,13 +35,16 @@ def run_pages(pytester, monkeypatch):
 
 def test_good_page_runs_every_block(run_pages):
     result = run_pages("good.rst")
-    result.assert_outcomes(passed=8)
-    result.stdout.fnmatch_lines(["good.rst: 8 ran", "every code block of the pages ran"])
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines([
+        f"good.rst: 9 ran; python blocks run by python {PYTHON} ({VENV_PYTHON}, an environment of *)",
+        "every code block of the pages ran",
+    ])
 
 
 def test_broken_examples_name_page_and_line(run_pages, pytester):
     result = run_pages("broken.rst")
-    result.assert_outcomes(passed=0, failed=3)
+    result.assert_outcomes(passed=1, failed=3)
     page = pytester.path / "broken.rst"
     result.stdout.fnmatch_lines([
         f"{page}:6: $ echo \"Loaded python/3.12.4\"",
@@ -44,9 +52,10 @@ def test_broken_examples_name_page_and_line(run_pages, pytester):
         "-Loaded python/3.11.5",
         "+Loaded python/3.12.4",
     ])
-    result.stdout.fnmatch_lines([f"{page}:13: ValueError: a Python example that raises"])
+    result.stdout.fnmatch_lines([f"{page}:17: ValueError: a Python example that raises",
+                                 f'  File "{page}", line 17, in <module>'])
     result.stdout.fnmatch_lines([
-        f"{page}:17: $ echo \"all good\"",
+        f"{page}:21: $ echo \"all good\"",
         "exit status 0, expected non-zero (the transcript shows an error)",
     ])
 
@@ -81,3 +90,37 @@ def test_misplaced_option_is_a_collection_error(run_pages, pytester):
     result = run_pages("stray.rst")
     assert result.ret != 0
     result.stdout.fnmatch_lines([f"*{pytester.path / 'stray.rst'}:4: `.. test:` comment not directly above a code block*"])
+
+
+def test_each_python_block_is_a_program_of_its_own(run_pages, pytester):
+    """A name imported by an earlier block is unknown, unless the page marks the block as the
+    continuation of that program; a saved file's traceback names the page's line too."""
+    result = run_pages("programs.rst")
+    result.assert_outcomes(passed=4, failed=2)
+    page = pytester.path / "programs.rst"
+    result.stdout.fnmatch_lines([f"{page}:26: NameError: name 'math' is not defined",
+                                 f'  File "{page}", line 26, in <module>'])
+    result.stdout.fnmatch_lines([f"{page}:40: $ python faulty.py", "exit status 1, expected 0",
+                                 "*ZeroDivisionError: division by zero",
+                                 f'{page}:34: is File "*/faulty.py", line 2 '
+                                 "(saved from this page as faulty.py)"])
+
+
+def test_a_dask_cluster_without_main_guard_fails_with_dasks_error(run_pages, pytester):
+    """Run as a file, the workers (started by spawn) import the main file, which starts a cluster
+    again: multiprocessing's own bootstrapping error, then Dask's."""
+    result = run_pages("unguarded.rst")
+    result.assert_outcomes(passed=1, failed=1)
+    page = pytester.path / "unguarded.rst"
+    result.stdout.fnmatch_lines([f"{page}:12: RuntimeError: *"])
+    result.stdout.fnmatch_lines(["*An attempt has been made to start a new process before the",
+                                 "*current process has finished its bootstrapping phase.",
+                                 "*if __name__ == '__main__':"])
+
+
+def test_a_process_a_program_leaves_behind_fails_the_page(run_pages):
+    """Orphaned when its program ends, it comes to the test process (the subreaper), not to init."""
+    result = run_pages("leftover.rst")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*leftover.rst: processes still running after the page (killed): * sleep 300"])

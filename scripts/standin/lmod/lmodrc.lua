@@ -3,11 +3,12 @@
 -- prints (t) and (math) as the platform does. Named by LMOD_RC in `scripts/cluster env`.
 local i18n = require("i18n")
 propT = {
-   -- The platform's stack labels modules by type: (t) tools, (math) mathematics.
+   -- The platform's stack labels modules by type: (t) tools, (m) MPI, (math) mathematics.
    type_ = {
-      validT = { tools = 1, math = 1, },
+      validT = { tools = 1, mpi = 1, math = 1, },
       displayT = {
          tools = { short = "(t)",    long = "(t)",    color = "blue",  doc = "Tools for development / Outils de développement", },
+         mpi   = { short = "(m)",    long = "(m)",    color = "red",   doc = "MPI implementations / Implémentations MPI", },
          math  = { short = "(math)", long = "(math)", color = "green", doc = "Mathematical libraries / Bibliothèques mathématiques", },
       },
    },
