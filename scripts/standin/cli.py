@@ -62,6 +62,9 @@ def write_tools(paths: Paths, sandboxes: list) -> None:
         write_if_changed(paths.bin / tool, mode=0o755, text=(
             f"#!/bin/sh\n# {tool} of the stand-in platform ({script.relative_to(REPO)}).\n"
             f"{lines}exec {python} -I {shlex.quote(str(script))} \"$@\"\n"))
+    # The platform's `sq` lists your own jobs; a plain squeue underneath, as on the platform.
+    write_if_changed(paths.bin / "sq", mode=0o755, text=(
+        "#!/bin/sh\n# sq of the stand-in platform: your own jobs.\nexec squeue --me \"$@\"\n"))
 
 
 def down(paths: Paths) -> None:

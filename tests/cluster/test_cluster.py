@@ -184,6 +184,15 @@ def test_sbatch_job_sees_one_core_and_its_tmpdir(sh, home):
     assert not Path(tmp.split()[1]).exists(), "SLURM_TMPDIR outlived the job"
 
 
+def test_sq_lists_your_own_jobs(sh, home):
+    job = sh("sbatch --parsable --output=/dev/null --job-name=sq-probe --wrap='sleep 60'").stdout.strip()
+    try:
+        listing = sh("sq --noheader --format='%i %j'").stdout
+    finally:
+        sh(f"scancel {job}")
+    assert f"{job} sq-probe" in listing.split("\n")
+
+
 def test_sbatch_wait_returns_the_jobs_exit_code(sh, home):
     write_job(home, "fail.sh", "#SBATCH --output=/dev/null\nexit 3\n")
     assert sh("sbatch --wait fail.sh", ok=False).returncode == 3
