@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 # Replaces each markup piece in `prose`: a letter-free mark, so no word check ever sees a part of code.
 MASK = "\ufffc"
-LITERAL = re.compile(r"``(?P<text>\S(?:.*?\S)?)``(?!`)")
+# The inner part is lazy (??): a one-letter ``R`` ends at its own ``, not at the end of the next
+# literal of the message.
+LITERAL = re.compile(r"``(?P<text>\S(?:.*?\S)??)``(?!`)")
 ROLE = re.compile(r":(?P<role>[A-Za-z][\w+.-]*(?::[\w+.-]+)?):`(?P<content>(?:[^`\\]|\\.)+)`")
 # `text <https://...>`_, `text <name_>`_ (alias), `name`_ (named target); __ marks anonymous ones.
 HYPERLINK = re.compile(r"(?<![`\w])`(?P<content>(?:[^`\\]|\\.)+)`__?(?![\w`])")

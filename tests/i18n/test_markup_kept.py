@@ -45,6 +45,11 @@ def test_translation_keeps_the_markup_of_the_english(po_path):
              "adds the link to https://www.dask.org/fr/, not in the English"],
             id="link-changed-substitution-dropped",
         ),
+        pytest.param(
+            "Running (``R``). On the platform, ``sq`` lists them (``q`` quits, ``exit`` closes).",
+            "En cours (``R``). Sur la plateforme, ``sq`` les liste (``q`` en sort, ``exit`` ferme).",
+            [], id="one-letter-literals-end-at-their-own-backquotes",
+        ),
     ],
 )
 def test_markup_differences_are_named(msgid, msgstr, expected):
