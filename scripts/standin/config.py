@@ -58,11 +58,6 @@ class Paths:
         return self.state / "etc" / "slurm.conf"
 
 
-def module_name(key: str) -> str:
-    """The Lmod name of a platform.toml [modules] key: TOML keys spell "-" as "_"; StdEnv keeps its capitals."""
-    return "StdEnv" if key == "stdenv" else key.replace("_", "-")
-
-
 @dataclass(frozen=True)
 class Platform:
     partition: str  # the default one
@@ -82,7 +77,7 @@ class Platform:
         except tomllib.TOMLDecodeError as error:
             raise ClusterError(f"{path}: {error}") from None
         table = facts["modules"]
-        keys = [key for key in table if key != "source" and not key.endswith("_default")]
+        names = [name for name in table if name != "source"]
         slurm = facts["slurm"]
         return cls(
             partition=slurm["default_partition"],
@@ -90,8 +85,8 @@ class Platform:
             preempt_grace_seconds=slurm["preemption"]["grace_seconds"],
             max_time_days=slurm["max_time_days"],
             login_host=facts["login"]["host"],
-            modules={module_name(key): table[key] for key in keys},
-            defaults={module_name(key): table[f"{key}_default"] for key in keys},
+            modules={name: table[name]["versions"] for name in names},
+            defaults={name: table[name]["default"] for name in names},
             default_modules=facts["stack"]["default_modules"],
             packages={name: version for name, version in facts["packages"].items() if name != "source"})
 

@@ -65,10 +65,10 @@ def substitutions(platform: dict, language: str) -> dict[str, str]:
         "data_dir": literal(platform["storage"]["data"]),
         "group_data_dir": literal(platform["storage"]["group_data"]),
         "compile_flag": literal(platform["stack"]["compile_flag"]),
-        "stdenv_default": literal(f"StdEnv/{modules['stdenv_default']}"),
-        "python_default": literal(f"python/{modules['python_default']}"),
-        "scipy_stack_default": literal(f"scipy-stack/{modules['scipy_stack_default']}"),
-        "symengine_module": literal(f"symengine/{modules['symengine_default']}"),
+        "stdenv_default": literal(f"StdEnv/{modules['StdEnv']['default']}"),
+        "python_default": literal(f"python/{modules['python']['default']}"),
+        "scipy_stack_default": literal(f"scipy-stack/{modules['scipy-stack']['default']}"),
+        "symengine_module": literal(f"symengine/{modules['symengine']['default']}"),
         "qiskit_version": platform["packages"]["qiskit"],
     }
 

@@ -21,7 +21,7 @@ PREEMPTION = FACTS["slurm"]["preemption"]
 MAX_DAYS = FACTS["slurm"]["max_time_days"]
 HOST = FACTS["login"]["host"]
 QISKIT = FACTS["packages"]["qiskit"]
-SYMENGINE = FACTS["modules"]["symengine_default"]
+SYMENGINE = FACTS["modules"]["symengine"]["default"]
 SEED_AVAIL_PYTHON = """\
 ------------------------------------- Core Modules --------------------------------------
    ipython-kernel/3.10              python-build-bundle/2024a (D)
@@ -108,8 +108,8 @@ def test_module_avail_python_is_the_seeds(sh):
 def test_module_avail_scipy_stack_marks_default(sh):
     out = sh("module avail scipy-stack 2>&1").stdout
     labels = re.findall(r"scipy-stack/(\S+) +\(([\w,]+)\)", out)
-    default = FACTS["modules"]["scipy_stack_default"]
-    assert sorted(labels) == [(v, "math,D" if v == default else "math") for v in FACTS["modules"]["scipy_stack"]]
+    default = FACTS["modules"]["scipy-stack"]["default"]
+    assert sorted(labels) == [(v, "math,D" if v == default else "math") for v in FACTS["modules"]["scipy-stack"]["versions"]]
 
 
 def test_stdenv_is_loaded_and_sticky(sh):
@@ -126,7 +126,7 @@ def test_python_module_gives_its_own_interpreter(sh, home):
 
 
 def test_module_help_tells_which_interpreter_stands_in(sh):
-    for version in FACTS["modules"]["python"]:
+    for version in FACTS["modules"]["python"]["versions"]:
         root = sh(f"module load python/{version} && echo $EBROOTPYTHON").stdout.strip()
         host = json.loads((Path(root) / "standin.json").read_text())["host_version"]
         text = sh(f"module help python/{version} 2>&1").stdout

@@ -6,9 +6,7 @@ platform.toml holds. The known values are read from platform.toml; this file onl
 in which pages write them.
 """
 
-import importlib.util
 import re
-import sys
 import tomllib
 
 import polib
@@ -21,12 +19,6 @@ LOCALE = ROOT / "locale" / "fr" / "LC_MESSAGES"
 PAGES = [SOURCE / f"{name}.rst" for name in page_names()]
 CATALOGS = sorted(p for p in LOCALE.rglob("*.po") if p.name != "sphinx.po")
 
-# The stand-in names Lmod modules from platform.toml's keys; the same rule serves here.
-_spec = importlib.util.spec_from_file_location("standin_config", ROOT / "scripts" / "standin" / "config.py")
-_config = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _config  # dataclasses look their module up there
-_spec.loader.exec_module(_config)
-STANDIN_PLATFORM = _config.Platform.load()
 
 LOGIN = PLATFORM["login"]
 SLURM = PLATFORM["slurm"]
@@ -39,7 +31,8 @@ GPU_TYPES = {group["gpu_type"] for group in NODES if "gpu_type" in group}
 NODE_SIZED = min(NODE_CORES) // 4
 MAX_GPUS = max(group.get("gpus", 0) for group in NODES)
 PARTITIONS = {SLURM["default_partition"], SLURM["preemption"]["partition"]}
-MODULES = STANDIN_PLATFORM.modules  # Lmod name -> versions
+MODULES = {name: module["versions"] for name, module in PLATFORM["modules"].items()
+           if name != "source"}  # Lmod name -> versions
 # Where platform paths may start: each storage path up to its first variable ($USER, $PROF).
 STORAGE_ROOTS = tuple(PLATFORM["storage"][key].split("$")[0] for key in ("data", "group_data"))
 
