@@ -6,8 +6,10 @@ VENV         := .venv
 VENV_PYTHON  := $(VENV)/bin/python
 SPHINXBUILD  := $(VENV_PYTHON) -m sphinx
 SPHINXOPTS   ?= -W -n --keep-going -q
-LANGUAGES    := en fr
-TRANSLATIONS := fr
+# The languages and the platform come from platform.toml (read once the venv has its reader).
+LANGUAGES     = $(shell $(VENV)/bin/hpc-platform languages)
+TRANSLATIONS  = $(shell $(VENV)/bin/hpc-platform translations)
+PACKAGES     := $(wildcard packages/*/pyproject.toml)
 BUILD        := build
 PYTEST_ARGS  ?=
 
@@ -15,15 +17,18 @@ PYTEST_ARGS  ?=
 
 .PHONY: help
 help: ## List the targets, one line each
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@if [ -t 1 ]; then on='\033[36m'; off='\033[0m'; else on=; off=; fi; \
+	grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "}; {printf "  %s%-16s%s %s\n", on, $$1, off, $$2}'
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt $(PACKAGES)
 	@# Debian's python3 creates venvs only with python3-venv installed: add it when that is what fails.
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && \
 	  echo python3-venv | scripts/install-debian-packages /dev/stdin && $(PYTHON) -m venv $(VENV); }
 	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
 	$(VENV_PYTHON) -m pip install --quiet -r requirements.txt
+	@# The product's engines, editable: their dependencies are the pins above.
+	$(VENV_PYTHON) -m pip install --quiet --no-deps --no-build-isolation $(foreach p,$(PACKAGES),-e $(dir $(p)))
 	touch $@
 
 .PHONY: venv
@@ -34,14 +39,14 @@ system-packages: ## Install the Debian packages the tests need (as root, only th
 	@scripts/install-debian-packages scripts/debian-packages.txt
 
 .PHONY: html
-html: venv ## Build the site in every language into build/html/<lang>/, warnings are errors
-	@for lang in $(LANGUAGES); do \
-	  echo "Building $$lang"; \
-	  $(SPHINXBUILD) -b html -c . -d $(BUILD)/doctrees/$$lang -D language=$$lang \
-	    $(SPHINXOPTS) source $(BUILD)/html/$$lang || exit 1; \
-	done
+html: venv ## Build the site in every language into build/html/<lang>/ (side by side), warnings are errors
+	@$(MAKE) --no-print-directory --output-sync -j $(words $(LANGUAGES)) $(addprefix html-,$(LANGUAGES))
 	cp source/_root/index.html $(BUILD)/html/index.html
 	@echo "Site ready: $(BUILD)/html/index.html"
+
+html-%: venv
+	@echo "Building $*"
+	$(SPHINXBUILD) -b html -c . -d $(BUILD)/doctrees/$* -D language=$* $(SPHINXOPTS) source $(BUILD)/html/$*
 
 .PHONY: gettext
 gettext: venv ## Extract the English messages into build/gettext/*.pot
@@ -59,6 +64,23 @@ stats: venv ## Per page and language: translated, fuzzy and untranslated message
 .PHONY: test
 test: venv system-packages html ## Run the whole test suite (examples, site, catalogs, cluster)
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+.PHONY: test-page
+test-page: venv ## Run one page's examples on the stand-in (up if needed): make test-page PAGE=source/howto/dask.rst
+	@test -n "$(PAGE)" || { echo "make test-page: say which page, e.g. PAGE=source/howto/dask.rst" >&2; exit 2; }
+	$(VENV_PYTHON) -m pytest $(PAGE) -n0 $(PYTEST_ARGS)
+
+.PHONY: test-unit
+test-unit: venv ## The harness's and the catalog reader's own tests: no stand-in, no root, seconds
+	$(VENV_PYTHON) -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: check-po
+check-po: venv ## Every catalog check (up to date, markup, typography, spelling, msgfmt, sphinx-lint): no root, seconds
+	$(VENV_PYTHON) -m pytest tests/i18n $(PYTEST_ARGS)
+
+.PHONY: benchmark-build
+benchmark-build: venv ## Time make html from clean against one bare English sphinx-build; prints the ratios
+	$(VENV_PYTHON) scripts/build-benchmark
 
 .PHONY: test-update
 test-update: venv system-packages ## Rewrite the pages' expected outputs from a real run (review with git diff)

@@ -24,7 +24,7 @@ def scratch_checkout(folder: Path, *extra: str) -> Path:
         else:
             shutil.copy2(source, target)  # keeps requirements.txt older than .venv/.installed
     (folder / ".venv").symlink_to(ROOT / ".venv")
-    (folder / "pytest.ini").write_text("[pytest]\npythonpath = .\n")
+    (folder / "pytest.ini").write_text("[pytest]\n")
     return folder
 
 

@@ -17,16 +17,15 @@ from tests.browser.browser import (
     viewport,
     wait_for,
 )
-from tests.harness.transcript import parse_transcript
-from tests.site.builtsite import LANGUAGES, ROOT, SOURCE, html_path, page_names
+import sphinx_hpc_platform.language_switcher as switcher
+from pageharness.transcript import Prompt, parse_transcript
+from tests.site.builtsite import LANGUAGES, PLATFORM, ROOT, SOURCE, html_path, page_names
 
 PAGES = page_names()
+PROMPT = Prompt(PLATFORM.data["login"]["prompt"], PLATFORM.prompt())
 CONSOLE_PAGES = [page for page in PAGES if "code-block:: console" in (SOURCE / f"{page}.rst").read_text(encoding="utf-8")]
 SWITCHER_SOURCE = ", ".join(
-    [str(path.relative_to(ROOT)) for path in sorted((SOURCE / "_templates").rglob("*.html"))
-     if "language-switcher" in path.read_text(encoding="utf-8")]
-    + ["source/_ext/language_switcher.py"]
-)
+    [str(path) for path in sorted((switcher.HERE / "templates").rglob("*.html"))] + [switcher.__file__])
 
 
 def page_path(url: str) -> str:
@@ -86,7 +85,7 @@ def rst_line(page: str, first_line: str) -> str:
 
 def commands_of(transcript: str, where: str) -> list[str]:
     """The lines a reader must paste: each command with its continuation lines, as the tests run them."""
-    steps = parse_transcript(transcript, 1, where)
+    steps = parse_transcript(transcript, 1, where, PROMPT)
     return [line for step in steps for line in step.command.splitlines() if line.strip()]
 
 

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-SOURCE = Path(__file__).resolve().parents[2] / "scripts" / "standin" / "avail_wheels.py"
-spec = importlib.util.spec_from_file_location("avail_wheels", SOURCE)
-avail_wheels = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(avail_wheels)
+from hpc_standin import avail_wheels
 
 NAMES = ["qiskit-2.3.1-cp310-abi3-manylinux_2_17_x86_64.whl",
          "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl",

@@ -9,13 +9,13 @@ import re
 import select
 import subprocess
 import time
-import tomllib
 from pathlib import Path
 
+import hpc_platform
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-FACTS = tomllib.loads((REPO / "platform.toml").read_text())
+FACTS = hpc_platform.load(REPO / "platform.toml").data
 PARTITION = FACTS["slurm"]["default_partition"]
 PREEMPTION = FACTS["slurm"]["preemption"]
 MAX_DAYS = FACTS["slurm"]["max_time_days"]

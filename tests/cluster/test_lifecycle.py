@@ -1,30 +1,41 @@
 """`up` is idempotent and `down` leaves nothing, and preemption works as the platform's: checked on a
-second instance of its own state folder (whose node the other sessions' jobs do not share)."""
+second instance (whose node the other sessions' jobs do not share), of a site that sits in a folder
+only its owner may enter, as a clone in a 0700 home or a `mktemp -d` folder does."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import tempfile
+import sys
 import time
-import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
+import hpc_platform
 import pytest
+from hpc_standin.config import Paths
 
 REPO = Path(__file__).resolve().parents[2]
-SLURM = tomllib.loads((REPO / "platform.toml").read_text())["slurm"]
+SLURM = hpc_platform.load(REPO / "platform.toml").data["slurm"]
 
 
-def cluster(state: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, IQ_CLUSTER_STATE=str(state))
-    return subprocess.run([str(REPO / "scripts" / "cluster"), *args], env=env, text=True,
-                          capture_output=True, timeout=600)
+@dataclass(frozen=True)
+class Instance:
+    site: Path  # the site's platform.toml
+    cache: Path
+    state: Path  # where the stand-in puts it by default
 
 
-def daemon_pids(state: Path) -> dict:
-    out = cluster(state, "status").stdout
+def cluster(instance: Instance, *args: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "IQ_CLUSTER_STATE"}
+    env["IQ_CLUSTER_CACHE"] = str(instance.cache)  # the software built for the suite's own instance
+    return subprocess.run([str(Path(sys.executable).parent / "hpc-standin"), "--platform", str(instance.site),
+                           *args], env=env, text=True, capture_output=True, timeout=600)
+
+
+def daemon_pids(instance: Instance) -> dict:
+    out = cluster(instance, "status").stdout
     return {line.split()[0]: int(line.split()[-1]) for line in out.splitlines() if "pid" in line}
 
 
@@ -37,16 +48,18 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture
-def instance(cluster_env):
+def instance(cluster_env, tmp_path):
     if not cluster_env.standin:
         pytest.skip("on the real platform: no stand-in to start and stop")
-    # Under build/, not pytest's 0700 temp folder: munged runs as munge and must reach its folder.
-    (REPO / "build").mkdir(exist_ok=True)
-    state = Path(tempfile.mkdtemp(prefix="cluster-test-", dir=REPO / "build"))
-    state.chmod(0o755)
-    yield state
-    cluster(state, "down")
-    shutil.rmtree(state)
+    site = tmp_path / "clone"
+    site.mkdir()
+    shutil.copy(REPO / "platform.toml", site / "platform.toml")
+    assert any(folder.stat().st_mode & 0o007 == 0 for folder in tmp_path.parents), \
+        "pytest's temporary folders are private to their user: the point of this test"
+    found = Instance(site / "platform.toml", cluster_env.paths.cache, Paths.for_site(site / "platform.toml").state)
+    yield found
+    cluster(found, "down")
+    assert not found.state.exists(), "down leaves the instance's state"
 
 
 def test_up_is_idempotent_and_down_leaves_no_daemon(instance):
@@ -55,7 +68,7 @@ def test_up_is_idempotent_and_down_leaves_no_daemon(instance):
     assert set(first) == {"munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd"}
     assert cluster(instance, "up").returncode == 0
     assert daemon_pids(instance) == first
-    key = instance / "munge" / "munge.key"
+    key = instance.state / "munge" / "munge.key"
     assert key.stat().st_mode & 0o777 == 0o400
     assert cluster(instance, "down").returncode == 0
     assert not [name for name, pid in first.items() if alive(pid)]
@@ -77,7 +90,7 @@ def test_a_main_job_preempts_the_preemptible_ones(instance, tmp_path):
     if not half:
         pytest.skip("one core: two preemptible jobs cannot run side by side")
     assert cluster(instance, "up").returncode == 0
-    env = dict(os.environ, SLURM_CONF=str(instance / "etc" / "slurm.conf"))
+    env = dict(os.environ, SLURM_CONF=str(instance.state / "etc" / "slurm.conf"))
 
     def sbatch(cores: int, *args: str) -> str:
         return subprocess.run(["sbatch", "--parsable", f"--cpus-per-task={cores}", *args], env=env,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugins.cluster import state_dir
+from hpc_standin.pytest_plugin import STARTED_BY_PYTEST
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = "source/howto/modules.rst"
@@ -25,7 +25,7 @@ def test_a_page_runs_in_the_login_environment_with_iq_cluster_real(cluster_env, 
         pytest.skip("already on the real platform: the whole run is this test")
     home = tmp_path / "home"
     home.mkdir()
-    marker = state_dir() / ".started-by-pytest"
+    marker = cluster_env.paths.state / STARTED_BY_PYTEST
     marked_before = marker.exists()
     login = cluster_env.environ(home, IQ_CLUSTER="real")
     run = subprocess.run(
@@ -35,7 +35,7 @@ def test_a_page_runs_in_the_login_environment_with_iq_cluster_real(cluster_env, 
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     blocks = len(re.findall(r"^\.\. code-block::", (REPO / PAGE).read_text(), re.MULTILINE))
     assert f"{PAGE}: {blocks} ran" in run.stdout, run.stdout[-2000:]
-    assert "cluster: up" not in run.stderr, "the inner run started the stand-in itself"
+    assert "hpc-standin: up" not in run.stderr + run.stdout, "the inner run started the stand-in itself"
     assert marker.exists() == marked_before
     status = subprocess.run([str(REPO / "scripts" / "cluster"), "status"], capture_output=True, text=True)
     assert status.returncode == 0, f"the inner run stopped the stand-in:\n{status.stdout}"

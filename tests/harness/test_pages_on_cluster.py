@@ -10,19 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugins.cluster import state_dir
+from hpc_standin.config import Paths
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PLATFORM_FILE = ROOT / "platform.toml"
 
 
 @pytest.fixture
 def run_on_cluster(pytester, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.makeini("[pytest]\naddopts = -p no:doctest -p tests.harness.plugin\nharness_pages = .\n"
-                     "harness_job_grace = 3\n")
-    pytester.makeconftest("from tests.harness import pages_sybil\n"
-                          "pytest_collect_file = pages_sybil(__file__).pytest()\n")
+    pytester.makeini(f"[pytest]\naddopts = -p no:doctest\nharness_pages = .\nharness_job_grace = 3\n"
+                     f"platform_file = {PLATFORM_FILE}\n")
 
     def run(*names):
         for name in names:
@@ -60,7 +58,7 @@ def test_python_blocks_run_with_the_modules_then_the_environments_python(run_on_
     result = run_on_cluster("pythons.rst")
     result.assert_outcomes(passed=5, failed=1)
     # The stand-in's python/3.11.5 is played by the host's closest interpreter; its modulefile says which.
-    modulefile = (state_dir() / "modules" / "Core" / "python" / "3.11.5.lua").read_text()
+    modulefile = (Paths.for_site(PLATFORM_FILE).state / "modules" / "Core" / "python" / "3.11.5.lua").read_text()
     version = re.search(r"stand-in interpreter: Python ([\d.]+)", modulefile)
     version = version[1] if version else "3.11.5"
     result.stdout.fnmatch_lines([

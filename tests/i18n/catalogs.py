@@ -5,11 +5,12 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import hpc_platform
 import polib
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale"
-TRANSLATIONS = ("fr",)
+TRANSLATIONS = tuple(hpc_platform.load(ROOT / "platform.toml").translations)
 
 
 def catalog_files() -> list[Path]:

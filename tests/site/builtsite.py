@@ -3,13 +3,15 @@
 from functools import cache
 from pathlib import Path
 
+import hpc_platform
 import pytest
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "build" / "html"
 SOURCE = ROOT / "source"
-LANGUAGES = ("en", "fr")
+PLATFORM = hpc_platform.load(ROOT / "platform.toml")
+LANGUAGES = tuple(PLATFORM.languages)
 
 
 def page_names() -> list[str]:

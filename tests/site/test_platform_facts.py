@@ -7,14 +7,14 @@ in which pages write them.
 """
 
 import re
-import tomllib
 
+import hpc_platform
 import polib
 import pytest
 
 from tests.site.builtsite import ROOT, SOURCE, page_names
 
-PLATFORM = tomllib.loads((ROOT / "platform.toml").read_text(encoding="utf-8"))
+PLATFORM = hpc_platform.load(ROOT / "platform.toml").data
 LOCALE = ROOT / "locale" / "fr" / "LC_MESSAGES"
 PAGES = [SOURCE / f"{name}.rst" for name in page_names()]
 CATALOGS = sorted(p for p in LOCALE.rglob("*.po") if p.name != "sphinx.po")
@@ -36,7 +36,7 @@ MODULES = {name: module["versions"] for name, module in PLATFORM["modules"].item
 # Where platform paths may start: each storage path up to its first variable ($USER, $PROF).
 STORAGE_ROOTS = tuple(PLATFORM["storage"][key].split("$")[0] for key in ("data", "group_data"))
 
-PROMPT = re.compile(r"\[(?P<user>[\w.-]+)@(?P<host>[\w.-]+) [^\]]*\]\$")
+PROMPT = re.compile(hpc_platform.prompt_pattern(PLATFORM["login"]["prompt"], command=False))
 # `-p NAME` is a partition only on a Slurm command's line (mkdir -p, avail_wheels -p are not).
 PARTITION = re.compile(r"(?:--partition[=\s]+|queue\s*=\s*[\"'])(?P<name>[\w-]+)")
 SHORT_PARTITION = re.compile(r"(?<![\w-])-p\s+(?P<name>[\w-]+)")

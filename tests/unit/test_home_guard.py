@@ -1,10 +1,7 @@
-"""The home guard (tests/plugins/home_guard.py) fails a run that leaves something in HOME."""
+"""The home guard (pageharness.home_guard, entry point `home-guard`) fails a run that leaves something in HOME."""
 
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytest_plugins = ["pytester"]
 
@@ -14,13 +11,12 @@ def fake_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     (home / ".cache").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
     return home
 
 
 def run(pytester, body: str):
     pytester.makepyfile(test_it=f"from pathlib import Path\n\ndef test_it():\n    {body}\n")
-    return pytester.runpytest_subprocess("-p", "tests.plugins.home_guard", "-p", "no:cacheprovider",
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider",
                                          "-n0", "-o", "addopts=")
 
 

@@ -2,8 +2,8 @@
 import pytest
 from sybil import Document
 
-from tests.harness.blocks import PageParser
-from tests.harness.options import OptionError, options_before, parse_comment
+from pageharness.blocks import PageParser
+from pageharness.options import OptionError, options_before, parse_comment
 
 
 def test_options_on_one_line():

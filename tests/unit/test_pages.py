@@ -18,11 +18,8 @@ PYTHON = platform.python_version()
 
 @pytest.fixture
 def run_pages(pytester, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.delenv("CI", raising=False)
-    pytester.makeini("[pytest]\naddopts = -p no:doctest -p tests.harness.plugin\nharness_pages = .\n")
-    pytester.makeconftest("from tests.harness import pages_sybil\n"
-                          "pytest_collect_file = pages_sybil(__file__).pytest()\n")
+    pytester.makeini("[pytest]\naddopts = -p no:doctest\nharness_pages = .\n")
 
     def run(*names, args=()):
         for name in names:

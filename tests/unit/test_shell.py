@@ -1,13 +1,13 @@
 """The page shell on plain bash: persistent state, exit status, continuations, nested shells."""
 import pytest
 
-from tests.harness.page import Platform
-from tests.harness.shell import PageShell, ShellError
+from pageharness.login import ShellSetup
+from pageharness.shell import PageShell, ShellError
 
 
 @pytest.fixture
 def shell(tmp_path):
-    sh = PageShell(str(tmp_path), Platform(setup=None).environment())
+    sh = PageShell(str(tmp_path), ShellSetup().environment())
     yield sh
     sh.close()
 

@@ -1,8 +1,8 @@
 """The console-transcript rules, without a shell or a cluster."""
 import pytest
 
-from tests.harness.transcript import (
-    PROMPT,
+from pageharness.transcript import (
+    Prompt,
     Step,
     TranscriptError,
     align,
@@ -16,6 +16,8 @@ from tests.harness.transcript import (
     parse_transcript,
     rewrite,
 )
+
+PROMPT = Prompt().regex  # the default, the platform's shape: [user@host dir]$
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,115 @@
+"""Slurm jobs as the guide's harness and the stand-in follow them: submit, wait for the end, list
+what is still queued, cancel.
+
+Every Slurm command goes through `run`, a function of the caller's that runs one command line and
+returns its exit status and output: the harness runs them in the page's shell (the reader's
+environment, modules and folder), the stand-in and the tests as subprocesses.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+Runner = Callable[[list[str]], tuple[int, str]]
+
+FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
+            "PREEMPTED", "BOOT_FAIL", "DEADLINE"}
+ACTIVE = "PENDING,RUNNING,SUSPENDED,CONFIGURING,REQUEUED,COMPLETING"
+POLL = 0.25  # seconds; `sbatch --wait` polls at growing intervals and added up to 30 s a job here
+
+
+def subprocess_runner(env: dict | None = None) -> Runner:
+    """Run Slurm's commands as subprocesses, in `env` (SLURM_CONF says which cluster)."""
+    def run(argv: list[str]) -> tuple[int, str]:
+        try:
+            result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        except FileNotFoundError:  # no Slurm here (plain bash): nothing is queued
+            return 127, f"{argv[0]}: command not found"
+        return result.returncode, result.stdout + result.stderr
+    return run
+
+
+def shell_line(argv: list[str]) -> str:
+    """A command for a shell runner: quoted, stderr with stdout."""
+    return " ".join(map(shlex.quote, argv)) + " 2>&1"
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    job_id: str
+    state: str  # Slurm's last JobState, or "" when Slurm no longer knows the job
+    status: int  # as `sbatch --wait` returns it: the exit code, 128+signal, 1 when not COMPLETED
+    stdout: str | None  # the output file Slurm names, if it names one
+    info: str  # `scontrol show job` as last read
+    timed_out: bool = False
+
+
+class SlurmJobs:
+    def __init__(self, run: Runner):
+        self.run = run
+
+    def submit(self, script: str) -> tuple[str | None, str]:
+        """`sbatch --parsable script`: (the job id, or None when sbatch refused it; sbatch's output)."""
+        status, output = self.run(["sbatch", "--parsable", script])
+        match = re.search(r"^(\d+)(?:;\S+)?$", output, re.MULTILINE)
+        return (match[1] if status == 0 and match else None), output
+
+    def wait(self, job_id: str, timeout: float) -> JobEnd:
+        """Until the job ends (or `timeout` seconds: then it is cancelled and `timed_out` set)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            _, info = self.run(["scontrol", "show", "job", "-o", job_id])
+            state = re.search(r"\bJobState=(\S+)", info)
+            if state and state[1] in FINISHED:
+                return JobEnd(job_id, state[1], exit_status(info, state[1]), stdout_path(info), info)
+            if not state or time.monotonic() > deadline:
+                self.run(["scancel", job_id])
+                return JobEnd(job_id, state[1] if state else "", 1, stdout_path(info), info,
+                              timed_out=bool(state))
+            time.sleep(POLL)
+
+    def queued(self, under: str | None = None) -> list[str]:
+        """The ids of the jobs not yet ended; with `under`, only those whose work directory is that
+        folder or inside it (the jobs a page, or a test, submitted from its own folders)."""
+        _, listing = self.run(["squeue", "-h", f"--states={ACTIVE}", "-o", "%i %Z"])
+        jobs = []
+        for line in listing.splitlines():
+            job, _, workdir = line.partition(" ")
+            if not job.isdigit():
+                continue
+            if under is None or workdir == under or workdir.startswith(under.rstrip(os.sep) + os.sep):
+                jobs.append(job)
+        return jobs
+
+    def cancel(self, jobs: list[str], wait: float = 0) -> None:
+        """scancel them; with `wait`, up to that many seconds until Slurm lists none of them."""
+        if not jobs:
+            return
+        self.run(["scancel", *jobs])
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and set(self.queued()) & set(jobs):
+            time.sleep(0.5)
+
+    def drain(self, under: str | None, grace: float) -> list[str]:
+        """Let the jobs under `under` end for up to `grace` seconds, cancel those left, return them."""
+        deadline = time.monotonic() + grace
+        while (left := self.queued(under)) and time.monotonic() < deadline:
+            time.sleep(1)
+        self.cancel(left)
+        return left
+
+
+def exit_status(info: str, state: str) -> int:
+    code, _, signal_number = re.search(r"\bExitCode=(\S+)", info)[1].partition(":")
+    status = int(code) or (128 + int(signal_number) if signal_number.strip("0") else 0)
+    return 1 if status == 0 and state != "COMPLETED" else status
+
+
+def stdout_path(info: str) -> str | None:
+    found = re.search(r"\bStdOut=(\S+)", info)
+    return found[1] if found else None

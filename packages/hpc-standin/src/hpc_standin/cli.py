@@ -1,0 +1,184 @@
+"""hpc-standin [--platform FILE] up | down | status | env | shell: a stand-in of the platform that
+FILE (default ./platform.toml, or $IQ_PLATFORM) describes, with real Slurm and real Lmod."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import hpc_platform
+from hpc_platform import Platform
+
+from . import accounting, catalog, daemons, software
+from .config import PACKAGE, ClusterError, Paths, locked, log, write_if_changed
+
+LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
+REQUIRED = {"munged": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd", "sinfo": "slurm-client",
+            "slurmdbd": "slurmdbd", "mariadbd": "mariadb-server", "runuser": "util-linux"}
+
+
+def check_host() -> None:
+    missing = sorted({pkg for tool, pkg in REQUIRED.items() if not any(
+        os.access(os.path.join(d, tool), os.X_OK) for d in
+        os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"])})
+    if not os.path.exists(LMOD_INIT):
+        missing.append("lmod")
+    if missing:
+        raise ClusterError(f"missing Debian packages: {' '.join(missing)} "
+                           f"(`make test` as root installs the site's Debian packages)")
+    if os.geteuid() != 0:
+        raise ClusterError("the stand-in's daemons run as root (munged as munge): run as root")
+
+
+def up(paths: Paths, platform: Platform) -> None:
+    check_host()
+    started = time.monotonic()
+    with locked(paths.lock):
+        paths.state.mkdir(parents=True, exist_ok=True)
+        paths.state.chmod(0o711)  # the daemons' users pass through it, whatever the umask
+        write_module_tree(paths, platform)
+        if not is_up(paths):
+            daemons.stop_all(paths)  # a half-started instance: start it over from a clean slate
+            _, mariadbd, slurmdbd = daemons.daemons(paths)[:3]
+            daemons.write_slurm_config(paths, platform, accounting.write_slurmdbd_config(paths))
+            daemons.start_munge(paths)
+            accounting.forget_jobs(paths)
+            accounting.start_mariadb(paths, mariadbd)
+            accounting.start_slurmdbd(paths, slurmdbd, platform.cluster_name)
+            daemons.start_slurm(paths)
+    log(f"up in {time.monotonic() - started:.1f} s (state {paths.state})")
+
+
+def write_module_tree(paths: Paths, platform: Platform) -> None:
+    """The software (built once), the module tree over it and the login node's tools."""
+    sandboxes = software.build_all(paths, platform)
+    catalog.write_catalog(paths, platform, sandboxes)
+    write_tools(paths, sandboxes)
+
+
+def write_tools(paths: Paths, sandboxes: list) -> None:
+    """Commands of the platform's login node that Debian lacks, run by a sandbox interpreter."""
+    # Any interpreter: the tools need only the stdlib. A site without python modules uses this one.
+    python = shlex.quote(str(sandboxes[0].python if sandboxes else sys.executable))
+    setup = {"avail_wheels": f': "${{WHEELHOUSE:={paths.wheelhouse}}}"; export WHEELHOUSE\n',
+             "seff": ""}
+    for tool, lines in setup.items():
+        script = PACKAGE / f"{tool}.py"
+        write_if_changed(paths.bin / tool, mode=0o755, text=(
+            f"#!/bin/sh\n# {tool} of the stand-in platform (hpc_standin/{script.name}).\n"
+            f"{lines}exec {python} -I {shlex.quote(str(script))} \"$@\"\n"))
+    # The platform's `sq` lists your own jobs; a plain squeue underneath, as on the platform.
+    write_if_changed(paths.bin / "sq", mode=0o755, text=(
+        "#!/bin/sh\n# sq of the stand-in platform: your own jobs.\nexec squeue --me \"$@\"\n"))
+
+
+def down(paths: Paths) -> None:
+    """Stop the daemons, then remove the instance's state (the built software stays in the cache)."""
+    if not paths.state.exists():
+        log("down (no instance)")
+        return
+    with locked(paths.lock):
+        daemons.stop_all(paths)
+        shutil.rmtree(paths.state)
+    log("down")
+
+
+def is_up(paths: Paths) -> bool:
+    return all(daemon.pid() for daemon in daemons.daemons(paths))
+
+
+def status(paths: Paths) -> int:
+    running = 0
+    for daemon in daemons.daemons(paths):
+        pid = daemon.pid()
+        running += bool(pid)
+        print(f"{daemon.name:10} {'running, pid %d' % pid if pid else 'stopped'}")
+    if running:
+        print(f"node       {daemons.node_state(paths) or 'unreachable'}")
+    return 0 if running == len(daemons.daemons(paths)) else 3
+
+
+def env_lines(paths: Paths, platform: Platform) -> str:
+    """Shell lines that make a bash shell a login shell of the platform (for `eval`)."""
+    q = lambda p: shlex.quote(str(p))  # noqa: E731
+    defaults = platform.default_modules
+    return "\n".join([
+        "# The host's pip settings (PIP_*, /etc/xdg/pip) are not the platform's.",
+        "for _v in $(compgen -e PIP_); do unset \"$_v\"; done; unset _v",
+        f"export XDG_CONFIG_DIRS={q(paths.state / 'xdg')}",
+        f"export SLURM_CONF={q(paths.slurm_conf)}",
+        f"export LMOD_RC={q(PACKAGE / 'lmod' / 'lmodrc.lua')}",
+        f"export LMOD_PACKAGE_PATH={q(PACKAGE / 'lmod')}",
+        "# What `module reset` goes back to: the platform's login modules.",
+        f"export LMOD_SYSTEM_DEFAULT_MODULES={q(':'.join(defaults))}",
+        "# The platform's `module avail` layout: titled module trees, as wide as its pages show them.",
+        f"export LMOD_AVAIL_STYLE=grouped:system LMOD_TERM_WIDTH={platform.module_avail_columns}",
+        "# login(1) exports SHELL; bash only sets it. salloc's interactive step runs $SHELL and",
+        "# fails with 'srun: fatal: No command given to execute' where it is missing (as under CI).",
+        "export SHELL",
+        "unset LOADEDMODULES _LMFILES_ __LMOD_REF_COUNT_MODULEPATH",
+        f". {LMOD_INIT}",
+        f"export MODULEPATH={q(paths.modules)}",
+        f"export PATH={q(paths.bin)}:\"$PATH\"",
+        *([f"module -q load {' '.join(map(q, defaults))}"] if defaults else []),
+        "# The prompt and $HOSTNAME of the platform's login node, not this machine's name (which",
+        "# Slurm, `hostname` and jobs still show). Shell variables, as bash sets them: not exported,",
+        "# so that a shell on a node (salloc, a job) sets its own.",
+        f"export -n HOSTNAME; HOSTNAME={q(platform.login_host)}",
+        f"PS1={q(bash_prompt(platform))}",
+        "# Where the platform's Dask config names its nodes' network, the stand-in's single node has",
+        "# loopback only: dask-jobqueue's scheduler and workers must not listen on the host's network.",
+        "export DASK_JOBQUEUE__SLURM__INTERFACE=lo",
+    ]) + "\n"
+
+
+def bash_prompt(platform: Platform) -> str:
+    """PS1 for the platform's prompt: bash fills in the user and the folder, the host is the
+    platform's login node (\\u and \\W, as the platform's own PS1)."""
+    template = platform.data["login"]["prompt"]
+    return template.replace("$", "\\$").format(user="\\u", host=platform.login_host, dir="\\W")
+
+
+def shell(paths: Paths, platform: Platform) -> None:
+    rc = paths.state / "etc" / "bashrc"
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    rc.write_text(env_lines(paths, platform))
+    os.execvp("bash", ["bash", "--noprofile", "--rcfile", str(rc), "-i"])
+
+
+def platform_file(given: str | None) -> Path:
+    return Path(given or os.environ.get("IQ_PLATFORM") or "platform.toml").resolve()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hpc-standin", description=__doc__)
+    parser.add_argument("--platform", metavar="FILE", help="the site's platform.toml "
+                        "(default: $IQ_PLATFORM, else ./platform.toml)")
+    parser.add_argument("command", choices=["up", "down", "status", "env", "shell", "catalog"],
+                        help="catalog: write the module tree only (no daemons, no root)")
+    args = parser.parse_args(argv)
+    try:
+        path = platform_file(args.platform)
+        platform = hpc_platform.load(path)
+        paths = Paths.for_site(path)
+        if args.command == "up":
+            up(paths, platform)
+        elif args.command == "down":
+            down(paths)
+        elif args.command == "status":
+            return status(paths)
+        elif args.command == "env":
+            sys.stdout.write(env_lines(paths, platform))
+        elif args.command == "catalog":
+            write_module_tree(paths, platform)
+        else:
+            shell(paths, platform)
+    except (ClusterError, hpc_platform.PlatformError) as error:
+        print(f"hpc-standin {args.command}: {error}", file=sys.stderr)
+        return 1
+    return 0

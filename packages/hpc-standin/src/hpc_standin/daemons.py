@@ -1,0 +1,242 @@
+"""Start and stop the daemons of one stand-in instance: munged, mariadbd, slurmdbd, slurmctld, slurmd.
+
+Every daemon writes its pid file, log and state under the instance's state folder; `down` stops only
+the processes named by those pid files (checked against /proc, since pids get reused).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import signal
+import socket
+import string
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hpc_platform import Platform
+from hpc_platform.slurm import SlurmJobs, subprocess_runner
+
+from .config import PACKAGE, ClusterError, Paths, log
+
+
+@dataclass(frozen=True)
+class Daemon:
+    name: str  # the executable's name, as /proc/<pid>/comm shows it
+    pid_file: Path
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().split()[0])
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if self.name.startswith(comm) else None
+
+    def stop(self, timeout: float = 15) -> None:
+        pid = self.pid()
+        if pid is None:
+            return
+        os.kill(pid, signal.SIGTERM)
+        # Daemons remove their pid file when shutdown starts, not when it ends: wait for the process.
+        if not wait_until(lambda: not alive(pid), timeout):
+            log(f"{self.name} ({pid}) ignored SIGTERM; killing it")
+            os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: not alive(pid), 5)
+        self.pid_file.unlink(missing_ok=True)
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie (a zombie has exited; its parent has yet to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def daemons(paths: Paths) -> list[Daemon]:
+    """In start order; `down` stops them in reverse."""
+    s = paths.state
+    return [Daemon("munged", s / "munge" / "munged.pid"),
+            Daemon("mariadbd", s / "mysql" / "mysqld.pid"),
+            Daemon("slurmdbd", s / "slurm" / "slurmdbd.pid"),
+            Daemon("slurmctld", s / "slurm" / "slurmctld.pid"),
+            Daemon("slurmd", s / "slurm" / "slurmd.pid")]
+
+
+def wait_until(condition, timeout: float, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def daemon_env(paths: Paths) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "PIP_"))}
+    env["SLURM_CONF"] = str(paths.slurm_conf)
+    # Marks every process of this instance (slurmstepd included) so `down` can find leftovers.
+    env["IQ_CLUSTER_INSTANCE"] = str(paths.state)
+    return env
+
+
+# --- munge -------------------------------------------------------------------------------------
+
+def start_munge(paths: Paths) -> None:
+    daemon = daemons(paths)[0]
+    if daemon.pid():
+        return
+    munge = pwd.getpwnam("munge")
+    folder = paths.state / "munge"
+    check_reachable_by(folder.parent, munge)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chown(folder, munge.pw_uid, munge.pw_gid)
+    folder.chmod(0o755)  # munged refuses a socket folder that others may write to
+    key = folder / "munge.key"
+    if not key.exists():  # a key of this instance's own, readable by munge alone
+        key.write_bytes(secrets.token_bytes(1024))
+    os.chown(key, munge.pw_uid, munge.pw_gid)
+    key.chmod(0o400)
+    command = ["runuser", "-u", "munge", "--", "munged", f"--socket={folder / 'munge.socket'}",
+               f"--key-file={key}", f"--pid-file={daemon.pid_file}",
+               f"--log-file={folder / 'munged.log'}", f"--seed-file={folder / 'munged.seed'}"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode or not wait_until(daemon.pid, 10):
+        raise ClusterError(f"munged did not start: {result.stderr.strip()} "
+                           f"(log: {folder / 'munged.log'})")
+
+
+def check_reachable_by(folder: Path, user: pwd.struct_passwd) -> None:
+    """munged runs as munge: every folder above its own must let others through (o+x)."""
+    for parent in [folder, *folder.parents]:
+        if parent.exists() and parent.stat().st_uid != user.pw_uid and \
+                not parent.stat().st_mode & 0o001:
+            raise ClusterError(f"user munge cannot reach {folder}: {parent} is not traversable "
+                               f"by others; choose another IQ_CLUSTER_STATE")
+
+
+# --- slurm -------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def node_topology() -> str:
+    """slurmd -C's view of the cores (what slurmd checks the node line against), minus memory."""
+    out = subprocess.run(["slurmd", "-C"], capture_output=True, text=True, check=True).stdout
+    words = out.split("\n")[0].split()
+    return " ".join(w for w in words if w.split("=")[0] in
+                    ("CPUs", "Boards", "SocketsPerBoard", "CoresPerSocket", "ThreadsPerCore"))
+
+
+def node_memory_mb() -> int:
+    """80% of the machine's memory: enough for jobs, and the rest for the daemons and the tests."""
+    meminfo = Path("/proc/meminfo").read_text().split("\n")
+    total_kb = int(next(line for line in meminfo if line.startswith("MemTotal:")).split()[1])
+    return int(total_kb / 1024 * 0.8)
+
+
+def render(template: str, target: Path, mode: int = 0o644, **values) -> None:
+    text = string.Template((PACKAGE / "slurm" / template).read_text()).substitute(values)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    target.chmod(mode)
+
+
+def partition_lines(platform: Platform, host: str) -> str:
+    """The platform's partitions: the default one and, if it has one, the shared preemptible one
+    whose jobs a job of a higher tier cancels, with SIGTERM then the grace time to save their work;
+    a job that asked for --requeue (JobRequeue=0: only those) goes back to the queue instead."""
+    limits = f"MaxTime={platform.max_time_days}-00:00:00 DefaultTime=01:00:00 DefMemPerCPU=1024 State=UP"
+    lines = [f"PartitionName={platform.default_partition} Nodes={host} Default=YES PriorityTier=2 {limits}"]
+    preemption = platform.preemption
+    if preemption:
+        lines = ["PreemptType=preempt/partition_prio", "PreemptMode=REQUEUE", "JobRequeue=0", *lines,
+                 f"PartitionName={preemption['partition']} Nodes={host} Default=NO PriorityTier=1 "
+                 f"GraceTime={preemption['grace_seconds']} {limits}"]
+    return "\n".join(lines)
+
+
+def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> None:
+    state = paths.state
+    tmpdir = state / "tmp"
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    for folder in ("slurm/ctld", "slurm/d", "log"):
+        (state / folder).mkdir(parents=True, exist_ok=True)
+    host = socket.gethostname().split(".")[0]
+    render("slurm.conf.in", paths.slurm_conf, host=host, cluster_name=platform.cluster_name,
+           ctld_port=free_port(), slurmd_port=free_port(), state=state, topology=node_topology(),
+           memory=node_memory_mb(), partitions=partition_lines(platform, host), accounting=accounting)
+    for script in ("prolog.sh", "taskprolog.sh", "epilog.sh"):
+        render(script, state / "etc" / script, mode=0o755, tmpdir=tmpdir)
+
+
+def start_slurm(paths: Paths) -> None:
+    ctld, slurmd = daemons(paths)[-2:]
+    env = daemon_env(paths)
+    if not ctld.pid():
+        # A fresh controller each time: jobs of a previous instance are gone with their processes.
+        subprocess.run(["rm", "-rf", str(paths.state / "slurm" / "ctld")], check=True)
+        (paths.state / "slurm" / "ctld").mkdir(parents=True)
+        start(["slurmctld", "-f", paths.slurm_conf], ctld, env, paths.state / "log/slurmctld.log")
+    if not slurmd.pid():
+        start(["slurmd", "-f", paths.slurm_conf], slurmd, env, paths.state / "log/slurmd.log")
+    if not wait_until(lambda: node_state(paths) == "idle", 30, 0.3):
+        raise ClusterError(f"node not idle after 30 s (state {node_state(paths)!r}); "
+                           f"see {paths.state / 'log'}")
+
+
+def start(command: list, daemon: Daemon, env: dict, logfile: Path) -> None:
+    result = subprocess.run([str(c) for c in command], env=env, capture_output=True, text=True)
+    if result.returncode or not wait_until(daemon.pid, 10):
+        raise ClusterError(f"{daemon.name} did not start: {result.stderr.strip()} (log: {logfile})")
+
+
+def node_state(paths: Paths) -> str:
+    result = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], capture_output=True, text=True,
+                            env=dict(os.environ, SLURM_CONF=str(paths.slurm_conf)))
+    # One line per partition of the node: they all tell the same state.
+    return " ".join(sorted(set(result.stdout.split()))) if result.returncode == 0 else ""
+
+
+def cancel_jobs(paths: Paths) -> None:
+    slurm = SlurmJobs(subprocess_runner(dict(os.environ, SLURM_CONF=str(paths.slurm_conf))))
+    jobs = slurm.queued()
+    if jobs:
+        log(f"cancelling jobs {' '.join(jobs)}")
+        slurm.cancel(jobs, wait=20)
+
+
+def leftover_processes(paths: Paths) -> list[int]:
+    """Processes that carry this instance's mark (slurmstepd and their children), but not us."""
+    mark = f"IQ_CLUSTER_INSTANCE={paths.state}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if mark in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def stop_all(paths: Paths) -> None:
+    if daemons(paths)[-2].pid():
+        cancel_jobs(paths)
+    for daemon in reversed(daemons(paths)):
+        daemon.stop()
+    for pid in leftover_processes(paths):
+        log(f"killing leftover process {pid}")
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -1,0 +1,105 @@
+"""Controller side of the harness: what ran per page, and whether every block the pages render ran."""
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from .coverage import blocks_in_pages
+
+PROPERTY = "harness_block"  # the user property a block's report carries to the controller
+
+
+class Tally:
+    """Controller side: what ran, per page, and whether every parsed block ran."""
+
+    def __init__(self, config):
+        self.config = config
+        self.records: list[dict] = []
+        self.uncovered: list[str] = []
+        self.coverage_note = ""
+
+    def pytest_runtest_logreport(self, report):
+        for name, value in report.user_properties:
+            if name == PROPERTY:
+                self.records.append(json.loads(value))
+
+    def pytest_sessionstart(self, session):
+        """Read the pages with Sphinx while the examples run (it takes seconds on a busy machine),
+        and as they were when the examples were collected."""
+        self.scope = coverage_scope(self.config)
+        if self.scope is not None:
+            self.reader = ThreadPoolExecutor(max_workers=1)
+            self.parsed = self.reader.submit(blocks_in_pages, self.scope[0], Path(self.config.rootpath))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session):
+        parsed = getattr(self, "parsed", None)
+        if parsed is not None:
+            self.reader.shutdown(wait=False)
+        if not self.records:
+            return
+        if parsed is None or session.shouldfail or session.shouldstop:
+            self.coverage_note = "block coverage not checked: only part of the suite ran"
+            return
+        srcdir, pages = self.scope
+        ran = {(record["page"], record["line"]) for record in self.records
+               if record["outcome"] != "skipped"}
+        for page, line in parsed.result():
+            if any(Path(page).is_relative_to(p) for p in pages) and (page, line) not in ran:
+                self.uncovered.append(f"{page}:{line}")
+        if self.uncovered:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.records:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.section("code blocks run per page")
+        per_page = defaultdict(lambda: defaultdict(int))
+        pythons = defaultdict(dict)  # page -> what ran its python blocks, in order, once each
+        for record in self.records:
+            per_page[record["page"]][record["outcome"]] += 1
+            if "python" in record:
+                pythons[record["page"]][record["python"]] = None
+        root = Path(self.config.rootpath)
+        for page in sorted(per_page):
+            counts = per_page[page]
+            ran = counts["passed"] + counts["failed"]
+            extra = ", ".join(f"{counts[o]} {o}" for o in ("failed", "skipped") if counts[o])
+            ran_with = f"; python blocks run by {', '.join(pythons[page])}" if pythons[page] else ""
+            write(f"{_relative(page, root)}: {ran} ran" + (f" ({extra})" if extra else "") + ran_with)
+        if self.coverage_note:
+            write(self.coverage_note)
+        elif self.uncovered:
+            terminalreporter.section("blocks no test executed", red=True)
+            for where in self.uncovered:
+                write(_relative(where, root))
+        else:
+            write("every code block of the pages ran")
+
+
+def _relative(path: str, root: Path) -> str:
+    return path[len(str(root)) + 1 :] if path.startswith(str(root) + os.sep) else path
+
+
+def coverage_scope(config) -> tuple[Path, list[Path]] | None:
+    """(Sphinx source folder, page paths the run covers), or None for a partial selection."""
+    option = config.option
+    if option.keyword or option.markexpr or getattr(option, "lf", False) \
+            or getattr(option, "deselect", None) or any("::" in arg for arg in config.args):
+        return None
+    srcdir = (Path(config.rootpath) / config.getini("harness_pages")).resolve()
+    invocation = Path(config.invocation_params.dir)
+    pages = []
+    for arg in config.args or [str(invocation)]:
+        path = (invocation / arg).resolve()
+        if path == srcdir or srcdir.is_relative_to(path):
+            pages.append(srcdir)
+        elif path.is_relative_to(srcdir):
+            pages.append(path)
+    return (srcdir, pages) if pages else None

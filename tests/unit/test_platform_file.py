@@ -1,0 +1,77 @@
+"""platform.toml's reader: the site's file passes its schema, and each kind of mistake in a copy
+of it is an error that names the file, the line and the key."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import hpc_platform
+import pytest
+
+SITE_FILE = Path(__file__).resolve().parents[2] / "platform.toml"
+TEXT = SITE_FILE.read_text(encoding="utf-8")
+
+
+def test_the_site_file_passes_its_schema():
+    platform = hpc_platform.load(SITE_FILE)
+    assert platform.prompt() == "[alice@iv11 ~]$ "
+    assert platform.prompt("project", venv="env") == "(env) [alice@iv11 project]$ "
+    assert re.fullmatch(platform.prompt_pattern(), "(env) [alice@iv11 project]$ ls")["cmd"] == "ls"
+    assert platform.source_language == "en" and platform.translations == ["fr"]
+    assert platform.modules["python"].default in platform.modules["python"].versions
+
+
+def line_of(text: str, fragment: str) -> int:
+    return text[: text.index(fragment)].count("\n") + 1
+
+
+MISTAKES = {
+    # name: (the line as written, as broken, the error's key and message)
+    "an integer as a string": ("cores = 48", 'cores = "48"', r"nodes\[1\]\.cores: must be an integer, not '48'"),
+    "a misspelt key": ("grace_seconds = 60", "grace_secs = 60",
+                       r"slurm\.preemption\.grace_secs: unknown key \(known here: source, partition, "),
+    "a default that is not a version": ('default = "2024b"', 'default = "2099a"',
+                                        r"modules\.scipy-stack\.default: '2099a' is not one of its versions"),
+    "a type Lmod does not label": ('property = "mpi"', 'property = "gpu"',
+                                   r"modules\.openmpi\.property: must be one of tools, math, mpi"),
+    "a login module the catalog lacks": ('"openmpi/4.1.5", ', '"openmpi/5.0.0", ',
+                                         r"stack\.default_modules: 'openmpi/5\.0\.0' is not a module version"),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_a_mistake_names_file_line_and_key(mistake, tmp_path):
+    written, broken, message = MISTAKES[mistake]
+    copy = tmp_path / "platform.toml"
+    text = TEXT.replace(written, broken, 1)
+    copy.write_text(text, encoding="utf-8")
+    with pytest.raises(hpc_platform.PlatformError) as error:
+        hpc_platform.load(copy)
+    assert re.match(rf"{re.escape(str(copy))}:{line_of(text, broken)}: {message}", str(error.value)), \
+        str(error.value)
+
+
+def test_a_missing_key_names_its_table(tmp_path):
+    copy = tmp_path / "platform.toml"
+    text = re.sub(r'(?m)^host = "iv11"\n', "", TEXT)
+    copy.write_text(text, encoding="utf-8")
+    with pytest.raises(hpc_platform.PlatformError, match=rf"{re.escape(str(copy))}:{line_of(text, '[login]')}: "
+                                                         r"login: missing key 'host'"):
+        hpc_platform.load(copy)
+
+
+def test_broken_toml_names_its_line(tmp_path):
+    copy = tmp_path / "platform.toml"
+    copy.write_text(TEXT.replace('max_time_days = 7', 'max_time_days = 7 days', 1), encoding="utf-8")
+    with pytest.raises(hpc_platform.PlatformError, match=rf"{re.escape(str(copy))}:{line_of(TEXT, 'max_time_days = 7')}: Expected newline"):
+        hpc_platform.load(copy)
+
+
+def test_the_command_line_says_what_is_wrong(tmp_path, capsys):
+    from hpc_platform.__main__ import main
+    copy = tmp_path / "platform.toml"
+    copy.write_text(TEXT.replace("cores = 48", 'cores = "48"', 1), encoding="utf-8")
+    assert main(["check", str(copy)]) == 1
+    assert f"hpc-platform: {copy}:" in capsys.readouterr().err
+    assert main(["languages", str(SITE_FILE)]) == 0
+    assert capsys.readouterr().out == "en fr\n"
