@@ -72,7 +72,7 @@ test-page: venv ## Run one page's examples on the stand-in (up if needed): make 
 
 .PHONY: test-unit
 test-unit: venv ## The harness's and the catalog reader's own tests: no stand-in, no root, seconds
-	$(VENV_PYTHON) -m pytest tests/unit $(PYTEST_ARGS)
+	$(VENV_PYTHON) -m pytest tests/unit --dist worksteal $(PYTEST_ARGS)
 
 .PHONY: check-po
 check-po: venv ## Every catalog check (up to date, markup, typography, spelling, msgfmt, sphinx-lint): no root, seconds

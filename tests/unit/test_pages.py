@@ -19,7 +19,8 @@ PYTHON = platform.python_version()
 @pytest.fixture
 def run_pages(pytester, monkeypatch):
     monkeypatch.delenv("CI", raising=False)
-    pytester.makeini("[pytest]\naddopts = -p no:doctest\nharness_pages = .\n")
+    # A leftover process's grace is short here: the fixture's `sleep 300` would never end on its own.
+    pytester.makeini("[pytest]\naddopts = -p no:doctest\nharness_pages = .\nharness_process_grace = 1\n")
 
     def run(*names, args=()):
         for name in names:

@@ -137,7 +137,9 @@ def prompt_pattern(template: str = DEFAULT_PROMPT, *, command: bool = True, name
     parses and a check of the facts can name what is wrong. With `command`, the command follows
     after a space (missing on a line with no command); without, the prompt alone, up to its last
     character. `named=False` leaves the groups unnamed (the browser's RegExp, for copybutton)."""
-    fields = {"user": r"[^@\]\s]+", "host": r"[^\]\s]+", "dir": r"[^\]]*", "venv": r"[^()\s]+"}
+    # dir is lazy: in a prompt that ends at "$ " with no bracket (``bob@hpc1:~$ ``), the first
+    # "$ " ends it, so a command that has one (echo 'a$ b') stays the command.
+    fields = {"user": r"[^@\]\s]+", "host": r"[^\]\s]+", "dir": r"[^\]]*?", "venv": r"[^()\s]+"}
     if named:
         fields = {name: f"(?P<{name}>{regex})" for name, regex in fields.items()}
     parts = re.split(r"\{(user|host|dir)\}", template.rstrip())

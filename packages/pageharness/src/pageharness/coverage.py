@@ -32,11 +32,7 @@ def blocks_in_pages(srcdir: Path, confroot: Path) -> list[tuple[str, int]]:
             page = str(Path(app.env.doc2path(docname)).resolve())
             doctree = app.env.get_doctree(docname)
             for node in doctree.findall(lambda n: isinstance(n, (nodes.literal_block, nodes.doctest_block))):
-                found.append((page, _directive_line(node, page)))
+                # The line sybil reports for a block is the directive's, which Sphinx gives for a
+                # code-block; for a `::` literal it is the line after the block, enough to find it.
+                found.append((page, node.line or 0))
         return found
-
-
-def _directive_line(node: nodes.Element, page: str) -> int:
-    """The line sybil reports for a block: the directive's. Sphinx gives code-block's own line;
-    for a `::` literal it is the line after the block, good enough to find it."""
-    return node.line or 0

@@ -31,6 +31,7 @@ class Page:
     login: ShellSetup
     update: bool = False
     job_grace: float = 120  # seconds its jobs may run on after the page, as after a reader logs out
+    process_grace: float = 10  # seconds a process it started may outlive its shell (ending on its own)
     processes_before: set[int] = field(default_factory=set)  # the test process's, before the page
     updates: list[tuple[int, int, list[str], str]] = field(default_factory=list)
     last_job: Job | None = None

@@ -6,6 +6,7 @@ pytester's runs of fixture pages too. Configured by ini options:
 - ``harness_pages``: the Sphinx source folder whose ``*.rst`` pages are collected, every code
   block a test (unset: no page is collected);
 - ``harness_job_grace``: seconds a page's jobs may run on after the page (default 120);
+- ``harness_process_grace``: seconds a process the page started may outlive its shell (default 10);
 - the site's ``platform_file`` (read by hpc_platform's plugin): the prompt and the terminal.
 
 Where the shells run: ``--platform=plain`` (plain bash), ``--platform=real`` (the login
@@ -57,6 +58,8 @@ def pytest_addoption(parser):
     parser.addini("harness_pages", "folder of the Sphinx pages whose code blocks are tests", default="")
     parser.addini("harness_job_grace", "seconds a page's jobs may run on after the page",
                   default="120")
+    parser.addini("harness_process_grace", "seconds a process the page started may outlive its shell",
+                  default="10")
 
 
 def pytest_configure(config):
@@ -109,6 +112,7 @@ def harness_page(request, tmp_path_factory) -> Page:
     page = Page(path, base / "home", base / "scratch", login_of(request.config),
                 update=request.config.getoption("--update-transcripts"),
                 job_grace=float(request.config.getini("harness_job_grace")),
+                process_grace=float(request.config.getini("harness_process_grace")),
                 processes_before={child.pid for child in psutil.Process().children(recursive=True)})
     # While the page runs, a process its shell started that outlives its parent (a daemon, a
     # `nohup ... &` left when the shell ends, a Pool worker of a killed program) is reparented to
@@ -127,7 +131,7 @@ def end_of_page(namespace: dict) -> None:
         left = page.close_and_cancel_jobs(page.job_grace)
         if left:
             problems.append(f"jobs still queued or running after the page: {', '.join(left)} (cancelled)")
-        leaked = leaked_processes(psutil.Process(), page.processes_before)
+        leaked = leaked_processes(psutil.Process(), page.processes_before, page.process_grace)
     finally:
         subreaper(False)
     if leaked:

@@ -120,31 +120,40 @@ class PageShell:
         """End the shell and everything it started (an open salloc relinquishes its allocation)."""
         if self.pid is None:
             return
+        exited = False
         try:
             os.write(self.fd, b"\x03")
             # exit nested shells (salloc) one by one so each gives back its allocation
             for _ in range(4):
                 os.write(self.fd, b"exit\n")
-                ready, _, _ = select.select([self.fd], [], [], 2)
-                if ready:
-                    try:
-                        if not os.read(self.fd, 65536):
-                            break
-                    except OSError:
-                        break
+                # A process the page left holds the terminal open: the shell's end, not the
+                # terminal's, says when to stop.
+                if exited := self._exits_within(2):
+                    break
         except OSError:
             pass
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            pid, _ = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                break
-            time.sleep(0.1)
-        else:
+        if not exited and not self._exits_within(10):
             self.kill()
             return
         self.pid = None
         os.close(self.fd)
+
+    def _exits_within(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the shell to exit, reading what it prints meanwhile; True once
+        it has (and is reaped); False as soon as a nested shell answers, to exit the next one."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return True
+            ready, _, _ = select.select([self.fd], [], [], 0.05)
+            if ready:
+                try:
+                    if os.read(self.fd, 65536):
+                        return False
+                except OSError:
+                    pass
+        return False
 
     def kill(self) -> None:
         """The shell and its foreground commands, at once (it leads its own session: pty.fork)."""

@@ -1,0 +1,49 @@
+"""Sphinx configuration of the lab's guide: the main site's, reduced to what another site needs."""
+
+from pathlib import Path
+
+import hpc_platform
+
+ROOT = Path(__file__).resolve().parent
+platform_file = "platform.toml"
+PLATFORM = hpc_platform.load(ROOT / platform_file)
+
+project = PLATFORM.data["site"]["titles"][PLATFORM.source_language]
+author = PLATFORM.data["site"]["name"]
+
+extensions = [
+    "sphinx_copybutton",
+    "sphinx_hpc_platform.language_switcher",
+    "sphinx_hpc_platform.facts",
+]
+
+language = PLATFORM.source_language
+site_languages = PLATFORM.languages
+
+# Absolute: a relative locale_dirs is resolved from source/ by Sphinx, from here by sphinx-intl.
+locale_dirs = [str(ROOT / "locale")]
+gettext_compact = False
+# Fuzzy entries are not translations: they must render in English.
+gettext_allow_fuzzy_translations = False
+nitpicky = True
+
+html_theme = "furo"
+html_show_sphinx = False
+html_show_sourcelink = False
+html_copy_source = False
+html_theme_options = {"footer_icons": [], "top_of_page_buttons": ["view"]}
+
+# Copy the commands only: the regex strips the lab's prompt ("bob@hpc1:~$ "); other lines are output.
+copybutton_prompt_text = hpc_platform.prompt_pattern(PLATFORM.data["login"]["prompt"], command=False,
+                                                     named=False) + " "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+
+
+def use_the_title_of_the_language(app, config):
+    """Set once the language is known: -D language=fr comes after this file."""
+    config.html_title = PLATFORM.data["site"]["titles"][config.language]
+
+
+def setup(app):
+    app.connect("config-inited", use_the_title_of_the_language)
