@@ -44,9 +44,20 @@ html: venv ## Build the site in every language into build/html/<lang>/ (side by 
 	cp source/_root/index.html $(BUILD)/html/index.html
 	@echo "Site ready: $(BUILD)/html/index.html"
 
-html-%: venv
+# GNU msgfmt compiles a catalog in milliseconds, where Sphinx's own compiler (Babel's, pure Python)
+# takes a tenth of the French build; Sphinx then finds the .mo newer than its .po and keeps it.
+# Without msgfmt (the gettext package), Sphinx compiles them itself.
+MSGFMT  := $(shell command -v msgfmt)
+MO_FILES = $(if $(MSGFMT),$(patsubst %.po,%.mo,$(wildcard locale/$*/LC_MESSAGES/*.po locale/$*/LC_MESSAGES/*/*.po)))
+
+.SECONDEXPANSION:
+html-%: venv $$(MO_FILES)
 	@echo "Building $*"
 	$(SPHINXBUILD) -b html -c . -d $(BUILD)/doctrees/$* -D language=$* $(SPHINXOPTS) source $(BUILD)/html/$*
+
+.PRECIOUS: locale/%.mo
+locale/%.mo: locale/%.po
+	@$(MSGFMT) --output-file=$@ $<
 
 .PHONY: gettext
 gettext: venv ## Extract the English messages into build/gettext/*.pot

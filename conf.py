@@ -16,6 +16,8 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_hpc_platform.language_switcher",
     "sphinx_hpc_platform.facts",
+    "sphinx_hpc_platform.stem_cache",
+
 ]
 
 # The source language's pages are the source; every other language is a catalog in locale/.

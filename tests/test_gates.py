@@ -1,7 +1,7 @@
 """Each kind of breakage a translator or a maintainer can make, made on purpose in a scratch copy:
 the check that guards against it fails, naming the file and the line to fix.
 
-(A new English paragraph left untranslated: tests/i18n/test_workflow.py. A broken example, a failing
+(A new English paragraph left untranslated: tests/test_translation_workflow.py. A broken example, a failing
 Python block, a bad #SBATCH line: the fixture pages of tests/unit/test_pages.py.)
 """
 
