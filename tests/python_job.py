@@ -1,13 +1,16 @@
 """Run a bash body as a Slurm job on the platform, with Python, the scientific stack and
-threadpoolctl, the way the guide's jobs get them: modules, then a venv in $SLURM_TMPDIR."""
+threadpoolctl, the way the guide's jobs get them: the default modules, then a venv in $SLURM_TMPDIR."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import hpc_platform
 import pytest
+from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
-PYTHON_SETUP = """\
-module load python/3.11.5 scipy-stack/2024b
+MODULES = hpc_platform.load(Path(__file__).resolve().parents[1] / "platform.toml").modules
+PYTHON_SETUP = f"""\
+module load python/{MODULES["python"].default} scipy-stack/{MODULES["scipy-stack"].default}
 virtualenv --no-download -q $SLURM_TMPDIR/env
 source $SLURM_TMPDIR/env/bin/activate
 pip install --no-index -q threadpoolctl
@@ -29,9 +32,13 @@ def run_python_job(cluster_env, home: Path, name: str, cpus: int, body: str,
         f"#SBATCH --output={output}\n"
         "set -e\n" + PYTHON_SETUP + body
     )
-    result = cluster_env.run(f"sbatch --wait {script}", home, timeout=minutes * 60 + 60)
+    slurm = SlurmJobs(subprocess_runner(cluster_env.environ(home), cwd=str(home)))
+    job, sbatch = slurm.submit(str(script))
+    if job is None:
+        pytest.fail(f"sbatch refused job {name}: {sbatch}")
+    end = slurm.wait(job, timeout=minutes * 60 + 60)
     text = output.read_text() if output.exists() else ""
-    if result.returncode:
-        pytest.fail(f"job {name} failed ({result.returncode}): {result.stdout}{result.stderr}\n"
+    if end.status or end.timed_out:
+        pytest.fail(f"job {name} ({job}) ended {end.state or 'unknown to Slurm'}, exit status {end.status}\n"
                     f"its output:\n{text}")
     return text

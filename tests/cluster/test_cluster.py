@@ -1,4 +1,4 @@
-"""What the stand-in platform must show (issue 3), on the session's cluster (tests/plugins/cluster.py)."""
+"""What the stand-in platform must show, on the session's instance (the hpc-standin plugin's `cluster_env`)."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from hpc_standin.config import Paths
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PLATFORM_FILE = ROOT / "platform.toml"
+PYTHON = re.search(r"module load python/(\S+)", (FIXTURES / "pythons.rst").read_text())[1]  # what it loads
 
 
 @pytest.fixture
@@ -57,14 +58,14 @@ def test_a_job_left_running_fails_the_page_and_is_cancelled(run_on_cluster, pyte
 def test_python_blocks_run_with_the_modules_then_the_environments_python(run_on_cluster, pytester):
     result = run_on_cluster("pythons.rst")
     result.assert_outcomes(passed=5, failed=1)
-    # The stand-in's python/3.11.5 is played by the host's closest interpreter; its modulefile says which.
-    modulefile = (Paths.for_site(PLATFORM_FILE).state / "modules" / "Core" / "python" / "3.11.5.lua").read_text()
+    # The stand-in's python/X is played by the host's closest interpreter; its modulefile says which.
+    modulefile = (Paths.for_site(PLATFORM_FILE).state / "modules" / "Core" / "python" / f"{PYTHON}.lua").read_text()
     version = re.search(r"stand-in interpreter: Python ([\d.]+)", modulefile)
-    version = version[1] if version else "3.11.5"
+    version = version[1] if version else PYTHON
     result.stdout.fnmatch_lines([
         f"pythons.rst: 6 ran (1 failed); python blocks run by python {version} "
-        f"(*/python/3.11.5/bin/python), python {version} "
-        "(*/home/venv/probe/bin/python, an environment of */python/3.11.5/bin/python3*)"
+        f"(*/python/{PYTHON}/bin/python), python {version} "
+        f"(*/home/venv/probe/bin/python, an environment of */python/{PYTHON}/bin/python3*)"
     ])
     page = pytester.path / "pythons.rst"
     result.stdout.fnmatch_lines([f"{page}:39: job * (job-line39.sh) ended with exit status 1, expected 0",

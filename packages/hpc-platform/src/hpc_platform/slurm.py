@@ -23,11 +23,12 @@ ACTIVE = "PENDING,RUNNING,SUSPENDED,CONFIGURING,REQUEUED,COMPLETING"
 POLL = 0.25  # seconds; `sbatch --wait` polls at growing intervals and added up to 30 s a job here
 
 
-def subprocess_runner(env: dict | None = None) -> Runner:
-    """Run Slurm's commands as subprocesses, in `env` (SLURM_CONF says which cluster)."""
+def subprocess_runner(env: dict | None = None, cwd: str | None = None) -> Runner:
+    """Run Slurm's commands as subprocesses, in `env` (SLURM_CONF says which cluster) and `cwd`
+    (a job's work directory is where it was submitted)."""
     def run(argv: list[str]) -> tuple[int, str]:
         try:
-            result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+            result = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, check=False)
         except FileNotFoundError:  # no Slurm here (plain bash): nothing is queued
             return 127, f"{argv[0]}: command not found"
         return result.returncode, result.stdout + result.stderr
