@@ -6,9 +6,9 @@ VENV         := .venv
 VENV_PYTHON  := $(VENV)/bin/python
 SPHINXBUILD  := $(VENV_PYTHON) -m sphinx
 SPHINXOPTS   ?= -W -n --keep-going -q
-# The languages and the platform come from platform.toml (read once the venv has its reader).
-LANGUAGES     = $(shell $(VENV)/bin/hpc-platform languages)
-TRANSLATIONS  = $(shell $(VENV)/bin/hpc-platform translations)
+# The languages come from platform.toml, read once the venv has its reader, and once only.
+LANGUAGES     = $(eval LANGUAGES := $(shell $(VENV)/bin/hpc-platform languages))$(LANGUAGES)
+TRANSLATIONS  = $(eval TRANSLATIONS := $(shell $(VENV)/bin/hpc-platform translations))$(TRANSLATIONS)
 PACKAGES     := $(wildcard packages/*/pyproject.toml)
 BUILD        := build
 PYTEST_ARGS  ?=

@@ -17,7 +17,7 @@ extensions = [
     "sphinx_hpc_platform.language_switcher",
     "sphinx_hpc_platform.facts",
     "sphinx_hpc_platform.stem_cache",
-
+    "sphinx_hpc_platform.reused_parser",
 ]
 
 # The source language's pages are the source; every other language is a catalog in locale/.
