@@ -20,9 +20,9 @@ extensions = [
     "sphinx_hpc_platform.reused_parser",
 ]
 
-# The source language's pages are the source; every other language is a catalog in locale/.
+# The source language's pages are the source; every other language is a catalog in locale/. The
+# facts extension gives each language its title, and the language switcher the site's languages.
 language = PLATFORM.source_language
-site_languages = PLATFORM.languages
 
 # Sphinx resolves a relative locale_dirs from source/, sphinx-intl from this file's folder:
 # only an absolute path makes both find the same catalogs (otherwise the French site is silently English).
@@ -61,11 +61,3 @@ linkcheck_anchors = False
 linkcheck_timeout = 15
 linkcheck_retries = 2
 
-
-def use_the_title_of_the_language(app, config):
-    """Set once the language is known: -D language=fr comes after this file."""
-    config.html_title = PLATFORM.data["site"]["titles"][config.language]
-
-
-def setup(app):
-    app.connect("config-inited", use_the_title_of_the_language)

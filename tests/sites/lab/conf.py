@@ -18,7 +18,6 @@ extensions = [
 ]
 
 language = PLATFORM.source_language
-site_languages = PLATFORM.languages
 
 # Absolute: a relative locale_dirs is resolved from source/ by Sphinx, from here by sphinx-intl.
 locale_dirs = [str(ROOT / "locale")]
@@ -39,11 +38,3 @@ copybutton_prompt_text = hpc_platform.prompt_pattern(PLATFORM.data["login"]["pro
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 
-
-def use_the_title_of_the_language(app, config):
-    """Set once the language is known: -D language=fr comes after this file."""
-    config.html_title = PLATFORM.data["site"]["titles"][config.language]
-
-
-def setup(app):
-    app.connect("config-inited", use_the_title_of_the_language)

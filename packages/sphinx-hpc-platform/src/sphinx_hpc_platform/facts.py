@@ -1,4 +1,5 @@
-"""Substitutions for the facts of the site's platform.toml, so prose never hard-codes them.
+"""Substitutions for the facts of the site's platform.toml, so prose never hard-codes them; and
+the site's title in each language (html_title), and its languages for the language switcher.
 
 ``|partition|`` in a page renders as the platform's default partition (``iq-main``); translated
 catalogs keep the substitution as is. The file is the config value ``platform_file`` (relative to
@@ -86,20 +87,31 @@ def substitutions(platform: Platform, language: str) -> dict[str, str]:
     return facts
 
 
-def add_substitutions(app: Sphinx, config: Config) -> None:
-    """In rst_prolog, not rst_epilog: Sphinx parses each translated message without the prolog but
-    with the epilog, so an epilog of definitions is parsed again for every French message. The
-    substitutions in a message still resolve against the page's definitions."""
+def apply_platform(app: Sphinx, config: Config) -> None:
+    """The substitutions, the site's title in the language being built, and its languages for the
+    switcher (sphinx_hpc_platform.language_switcher), all from the platform file."""
     path = Path(app.confdir) / config.platform_file
     try:
         platform = hpc_platform.load(path)
     except hpc_platform.PlatformError as error:
         raise ConfigError(str(error)) from None
-    lines = [f".. |{name}| replace:: {value}" for name, value in substitutions(platform, config.language).items()]
+    add_substitutions(config, substitutions(platform, config.language))
+    titles = platform.data["site"]["titles"]
+    if config.language in titles:
+        config.html_title = titles[config.language]
+    if "site_languages" in config:
+        config.site_languages = platform.languages
+
+
+def add_substitutions(config: Config, facts: dict[str, str]) -> None:
+    """In rst_prolog, not rst_epilog: Sphinx parses each translated message without the prolog but
+    with the epilog, so an epilog of definitions is parsed again for every French message. The
+    substitutions in a message still resolve against the page's definitions."""
+    lines = [f".. |{name}| replace:: {value}" for name, value in facts.items()]
     config.rst_prolog = "\n".join(lines) + "\n" + (config.rst_prolog or "")
 
 
 def setup(app: Sphinx) -> dict:
     app.add_config_value("platform_file", "platform.toml", "env", str)
-    app.connect("config-inited", add_substitutions)
+    app.connect("config-inited", apply_platform)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
