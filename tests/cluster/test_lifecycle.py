@@ -60,6 +60,8 @@ def instance(cluster_env, tmp_path):
     yield found
     cluster(found, "down")
     assert not found.state.exists(), "down leaves the instance's state"
+    left = sorted(path.name for path in found.state.parent.glob(f".{found.state.name}.*"))
+    assert not left, f"down leaves the instance's lock files: {left}"
 
 
 def test_up_is_idempotent_and_down_leaves_no_daemon(instance):

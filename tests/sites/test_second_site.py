@@ -120,3 +120,5 @@ def test_lab_pages_run_on_the_labs_own_standin(lab_instance, tmp_path):
                             env=env, capture_output=True, text=True)
     assert status.returncode != 0, f"the lab's stand-in is still up after the run:\n{status.stdout}"
     assert not state.exists(), f"{state} is left after the run"
+    left = sorted(path.name for path in state.parent.iterdir())
+    assert not left, f"the instance's lock files are left beside its state: {left}"

@@ -85,6 +85,7 @@ def down(paths: Paths) -> None:
     with locked(paths.lock):
         daemons.stop_all(paths)
         shutil.rmtree(paths.state)
+        paths.lock.unlink()  # nothing of the instance is left; an `up` waiting for it starts afresh
     log("down")
 
 

@@ -50,6 +50,11 @@ class Paths:
         return self.state.parent / f".{self.state.name}.sessions"
 
     @property
+    def starting(self) -> Path:
+        """Held by the one test process that starts the instance for a session."""
+        return self.state.parent / f".{self.state.name}.starting"
+
+    @property
     def software(self) -> Path:
         return self.cache / "software"
 

@@ -112,7 +112,7 @@ def cluster_of(config) -> Cluster:
 
 def start(platform: Platform, paths: Paths) -> str:
     """`up` (idempotent), noting when this run started the instance; its login lines."""
-    with locked(paths.sessions.with_suffix(".starting")):
+    with locked(paths.starting):
         was_up = cli.is_up(paths)
         try:
             cli.up(paths, platform)
@@ -137,6 +137,9 @@ def pytest_sessionfinish(session):
     try:
         if (paths.state / STARTED_BY_PYTEST).exists():
             cli.down(paths)
+            # Held alone now: no session uses the instance, and none is left to use these.
+            paths.starting.unlink(missing_ok=True)
+            paths.sessions.unlink(missing_ok=True)
     finally:
         lease.close()
 
