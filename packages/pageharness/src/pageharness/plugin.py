@@ -15,6 +15,7 @@ stand-in's does), else plain bash.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -97,7 +98,7 @@ def login_of(config) -> ShellSetup:
             login = config.hook.pytest_pageharness_login(config=config)
         if login is None:
             login = ShellSetup(test_venv=sys.prefix if sys.prefix != sys.base_prefix else None)
-        config.stash[LOGIN] = ShellSetup(**{**login.__dict__, **terminal})
+        config.stash[LOGIN] = dataclasses.replace(login, **terminal)
     return config.stash[LOGIN]
 
 
