@@ -45,14 +45,15 @@ MODULE = Table({
 SCHEMA = Table({
     "site": Table({
         "name": Key(str),
-        "name_fr": Key(str, required=False),
+        # The name as it reads inside a sentence, per language where that differs ("plateforme IQ HPC").
+        "sentence_names": Key(dict, required=False, items=str),
         "documentation_date": Key(str, required=False),
         # The guide's languages, the first is the source: code -> name in that language.
         "languages": Key(dict, items=str),
         # The site's title in each language.
         "titles": Key(dict, items=str),
-        "alliance_python_en": Key(str, required=False),
-        "alliance_python_fr": Key(str, required=False),
+        # Pages of other sites the guide relies on: name -> address.
+        "links": Key(dict, required=False, items=str),
     }),
     "login": Table({
         "source": SOURCE,

@@ -6,7 +6,7 @@ catalogs keep the substitution as is. The file is the config value ``platform_fi
 the configuration folder). Code blocks cannot use substitutions: a site checks them against the
 same file with its tests. The substitutions, each defined when the platform has the fact:
 
-|platform| the platform's name (``name_<language>`` in [site] where a language needs another form)
+|platform| the platform's name (as [site].sentence_names gives it where a language needs another form)
 |login_host| |partition| (the default) |max_time_days| |preempt_partition| |preempt_grace_seconds|
 |cpu_nodes| |node_cores| |node_memory| |node_threads| (|node_cores| squared: one BLAS pool per
 worker on a full node), when one group of [[nodes]] has no GPU; |gpu_node| |gpu_node_cores|
@@ -65,7 +65,7 @@ def substitutions(platform: Platform, language: str) -> dict[str, str]:
     data = platform.data
     site = data["site"]
     facts = {
-        "platform": site.get(f"name_{language}", site["name"]),
+        "platform": site.get("sentence_names", {}).get(language, site["name"]),
         "login_host": literal(platform.login_host),
         "partition": literal(platform.default_partition),
         "max_time_days": number(platform.max_time_days, language),
