@@ -137,7 +137,8 @@ def pytest_sessionfinish(session):
     try:
         if (paths.state / STARTED_BY_PYTEST).exists():
             cli.down(paths)
-            # Held alone now: no session uses the instance, and none is left to use these.
+        if not paths.state.exists():
+            # No instance (stopped, or never needed by this run) and no other session: its locks go too.
             paths.starting.unlink(missing_ok=True)
             paths.sessions.unlink(missing_ok=True)
     finally:
