@@ -72,13 +72,17 @@ def stand_in(spec: dict) -> str:
 
 
 def common_lines(module: Module, version: str) -> str:
-    """What every modulefile of the module has: its type label, sticky, the modules it needs."""
+    """What every modulefile of the module has: its type label, sticky, the modules it needs (a
+    python-packages module needs the interpreter its packages were built for, said or not)."""
+    needs = list(module.needs)
+    if provides(module.name) == "python-packages" and INTERPRETER not in needs:
+        needs.append(INTERPRETER)
     lines = []
     if module.property:
         lines.append(f'add_property("type_", "{module.property}")')
     if module.sticky:
         lines.append('add_property("lmod", "sticky")')
-    for needed in module.needs:
+    for needed in needs:
         lines += [f'if not isloaded("{needed}") then',
                   f'   LmodError("{module.name}/{version} needs a {needed} module: run `module load {needed}` first.")',
                   "end"]
@@ -145,10 +149,7 @@ help({lua_string(help_text(module, version, packages=packages))})
 {common_lines(module, version)}local builds = {{
 {prefixes}
 }}
-local build = builds[os.getenv("EBVERSION{INTERPRETER.upper()}") or ""]
-if not build then
-   LmodError("{module.name}/{version} needs a {INTERPRETER} module: run `module load {INTERPRETER}` first.")
-end
+local build = builds[os.getenv("EBVERSION{INTERPRETER.upper()}")]
 local prefix = build[1]
 prepend_path("PYTHONPATH", pathJoin(prefix, "lib", build[2], "site-packages"))
 prepend_path("PATH", pathJoin(prefix, "bin"))

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,8 +268,6 @@ def download_all(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> 
 def refusing_sdists(paths: Paths, platform: Platform) -> None:
     """As on the platform, `pip install mpi4py` in a venv fails and says to load the module: an
     sdist of that name whose setup.py exits with the recipe's `pip_refuses` message."""
-    import io
-    import tarfile
     for name, version in package_modules(platform):
         message = recipe(name).get("pip_refuses")
         dest = paths.wheelhouse / WHEEL_DIR / f"{name}-{version}.tar.gz"

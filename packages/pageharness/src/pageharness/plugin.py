@@ -34,7 +34,7 @@ from .processes import leaked_processes, subreaper
 from .tally import PROPERTY, Tally
 from .transcript import Prompt
 
-SYBIL = pytest.StashKey[Sybil]()
+COLLECT = pytest.StashKey["Callable"]()  # sybil's pytest_collect_file for the pages
 LOGIN = pytest.StashKey[ShellSetup]()
 PAGE_PATTERNS = ["*.rst"]
 PAGE_EXCLUDES = ["_build/*", "_templates/*"]
@@ -68,20 +68,18 @@ def pytest_configure(config):
     prompt = Prompt(platform.data["login"]["prompt"], platform.prompt()) if platform else Prompt()
     if config.getini("harness_pages"):
         folder = Path(config.rootpath) / config.getini("harness_pages")
-        config.stash[SYBIL] = Sybil(
+        config.stash[COLLECT] = Sybil(
             parsers=[PageParser(evaluate, prompt)], path=str(folder.resolve()),
             patterns=PAGE_PATTERNS, excludes=PAGE_EXCLUDES, fixtures=[PAGE_FIXTURE],
             teardown=end_of_page,
-        )
+        ).pytest()
     if not hasattr(config, "workerinput"):  # xdist workers send reports; the controller tallies
         config.pluginmanager.register(Tally(config), "pageharness-tally")
 
 
 def pytest_collect_file(file_path: Path, parent):
-    sybil = parent.config.stash.get(SYBIL, None)
-    if sybil is not None and sybil.should_parse(file_path):
-        return sybil.pytest()(file_path, parent)
-    return None
+    collect = parent.config.stash.get(COLLECT, None)
+    return collect(file_path, parent) if collect is not None else None
 
 
 def login_of(config) -> ShellSetup:
