@@ -93,6 +93,10 @@ class Platform:
     def nodes(self) -> list[dict]:
         return self.data["nodes"]
 
+    @property
+    def has_gpus(self) -> bool:
+        return any(group.get("gpus") for group in self.nodes)
+
     # --- software ---------------------------------------------------------------------------
 
     @cached_property

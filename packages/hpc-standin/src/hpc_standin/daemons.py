@@ -11,6 +11,7 @@ import pwd
 import secrets
 import signal
 import socket
+import stat
 import string
 import subprocess
 import time
@@ -21,6 +22,7 @@ from hpc_platform import Platform
 from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
 from .config import PACKAGE, ClusterError, Paths, log
+from .software import SPEC
 
 
 @dataclass(frozen=True)
@@ -156,12 +158,49 @@ def partition_lines(platform: Platform, host: str) -> str:
     a job that asked for --requeue (JobRequeue=0: only those) goes back to the queue instead."""
     limits = f"MaxTime={platform.max_time_days}-00:00:00 DefaultTime=01:00:00 DefMemPerCPU=1024 State=UP"
     lines = [f"PartitionName={platform.default_partition} Nodes={host} Default=YES PriorityTier=2 {limits}"]
-    preemption = platform.preemption
-    if preemption:
+    if platform.preemption:
         lines = ["PreemptType=preempt/partition_prio", "PreemptMode=REQUEUE", "JobRequeue=0", *lines,
-                 f"PartitionName={preemption['partition']} Nodes={host} Default=NO PriorityTier=1 "
-                 f"GraceTime={preemption['grace_seconds']} {limits}"]
+                 f"PartitionName={platform.preemption['partition']} Nodes={host} Default=NO "
+                 f"PriorityTier=1 GraceTime={grace_seconds(platform)} {limits}"]
     return "\n".join(lines)
+
+
+def grace_seconds(platform: Platform) -> int:
+    """The platform's grace time, or the stand-in's shorter one (software.toml [slurm]): a page's
+    preemption example then waits seconds, not the platform's minute, while it states the latter."""
+    shortened = SPEC.get("slurm", {}).get("grace_seconds")
+    return min(platform.preemption["grace_seconds"], shortened or platform.preemption["grace_seconds"])
+
+
+def gpu_group(platform: Platform) -> dict | None:
+    """The platform's GPU node (the first group with GPUs): the stand-in's node takes its GPUs."""
+    return next((group for group in platform.nodes if group.get("gpus")), None)
+
+
+def node_gres(platform: Platform) -> str:
+    group = gpu_group(platform)
+    return f"Gres=gpu:{group['gpu_type']}:{group['gpus']}" if group else ""
+
+
+def write_gres_config(paths: Paths, platform: Platform) -> None:
+    """gres.conf, beside slurm.conf, naming one device file per GPU. slurmd wants character
+    devices (it refuses plain files, and drains a node whose GPUs have no File=): copies of
+    /dev/null (1:3) in the instance's own folder, so a job gets CUDA_VISIBLE_DEVICES and no device."""
+    group = gpu_group(platform)
+    gres = paths.slurm_conf.with_name("gres.conf")
+    if not group:
+        gres.unlink(missing_ok=True)
+        return
+    devices = paths.state / "dev"
+    devices.mkdir(exist_ok=True)
+    lines = []
+    for index in range(group["gpus"]):
+        device = devices / f"nvidia{index}"
+        if not device.exists():
+            os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        lines.append(f"Name=gpu Type={group['gpu_type']} File={device}")
+    gres.write_text("# The stand-in's GPUs: null devices, see hpc_standin.daemons.write_gres_config.\n"
+                    + "\n".join(lines) + "\n")
 
 
 def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> None:
@@ -173,7 +212,9 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
     host = socket.gethostname().split(".")[0]
     render("slurm.conf.in", paths.slurm_conf, host=host, cluster_name=platform.cluster_name,
            ctld_port=free_port(), slurmd_port=free_port(), state=state, topology=node_topology(),
-           memory=node_memory_mb(), partitions=partition_lines(platform, host), accounting=accounting)
+           memory=node_memory_mb(), partitions=partition_lines(platform, host), accounting=accounting,
+           gres_types="GresTypes=gpu" if gpu_group(platform) else "", gres=node_gres(platform))
+    write_gres_config(paths, platform)
     for script in ("prolog.sh", "taskprolog.sh", "epilog.sh"):
         render(script, state / "etc" / script, mode=0o755, tmpdir=tmpdir)
 

@@ -156,5 +156,11 @@ def pytest_pageharness_login(config):
     if site(config) is None:
         return None
     from pageharness import ShellSetup  # only when the harness asks: it is its hook
+    platform, _ = site(config)
     cluster = cluster_of(config)
-    return ShellSetup(setup=cluster.init) if cluster.standin else ShellSetup(inherit_environment=True)
+    if cluster.standin:
+        # Its GPUs are scheduled but have no device behind them. Its default partition preempts
+        # the preemptible one on the same node, so the harness can play a node's owner there.
+        owner = platform.default_partition if platform.preemption else None
+        return ShellSetup(setup=cluster.init, owner_partition=owner)
+    return ShellSetup(inherit_environment=True, gpus=platform.has_gpus)

@@ -36,6 +36,9 @@ def evaluate(example: Example) -> str | None:
         if os.environ.get("CI") == "true":
             return f"{page.path}:{block.line}: skipped ({block.options.skip}), and CI=true allows no skip"
         pytest.skip(f"{page.path}:{block.line}: {block.options.skip}")
+    if block.options.needs_gpu and not page.login.gpus:
+        # The one skip CI accepts: the summary lists these blocks apart, with their reason.
+        pytest.skip(f"{page.path}:{block.line}: needs a GPU: {block.options.needs_gpu}")
     return RUNNERS[block.kind](block, page, example)
 
 
@@ -126,8 +129,16 @@ def run_job(block: Block, page: Page, example: Example) -> str | None:
     )
     if problem:
         return problem
+    preempt = block.options.preempt
+    if preempt and not page.login.owner_partition:
+        return (f"{page.path}:{block.line}: `.. test: preempt` needs a partition where the harness "
+                "may play the node's owner, and these shells have none (only a stand-in's have)")
     script = page.write_file(name, block.source, block.body_line)
-    status, job, sbatch_output = jobs.submit(script, page, block.options.timeout or JOB_TIMEOUT)
+    timeout = block.options.timeout or JOB_TIMEOUT
+    if preempt:
+        status, job, sbatch_output = jobs.submit_preempted(script, page, timeout, preempt, block.line)
+    else:
+        status, job, sbatch_output = jobs.submit(script, page, timeout)
     expected = block.options.exit or 0
     if job is None:
         return f"{page.path}:{block.line}: sbatch did not submit {name} (exit {status}):\n{sbatch_output}"

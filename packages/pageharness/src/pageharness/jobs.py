@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 import shlex
+import time
 from pathlib import Path
+
+from hpc_platform.slurm import stdout_path
 
 from .page import Job, Page
 
@@ -57,18 +60,88 @@ def submit(script: str, page: Page, timeout: float) -> tuple[int, Job | None, st
 
     The exit status is the job's, as `sbatch --wait` would return it.
     """
-    jobs = page.jobs
-    job_id, sbatch_output = jobs.submit(script)
+    job_id, sbatch_output = page.jobs.submit(script)
     if job_id is None:
         return 1, None, sbatch_output
-    end = jobs.wait(job_id, timeout)
+    return (*follow(job_id, page, timeout), sbatch_output)
+
+
+def follow(job_id: str, page: Page, timeout: float) -> tuple[int, Job]:
+    end = page.jobs.wait(job_id, timeout)
     if end.timed_out or not end.state:
         why = f"still {end.state} after {timeout:.0f} s" if end.timed_out else "no longer known to Slurm"
-        return 1, Job(job_id, "", ""), f"job {job_id} {why} (cancelled)\n{end.info}"
+        return 1, Job(job_id, "", f"job {job_id} {why} (cancelled)\n{end.info}")
     output_path = end.stdout or str(Path(page.cwd()) / f"slurm-{job_id}.out")
     try:
         output = Path(output_path).read_text(errors="replace")
     except OSError:
         output = ""
         output_path += " (missing)"
-    return end.status, Job(job_id, output_path, output), sbatch_output
+    return end.status, Job(job_id, output_path, output)
+
+
+def submit_preempted(script: str, page: Page, timeout: float, after: float,
+                     line: int) -> tuple[int, Job | None, str]:
+    """`.. test: preempt=SECONDS`: SECONDS after the job's program has started (its first output),
+    the harness plays the node's owner: a job of the owner's partition that needs the whole node. Slurm preempts the page's job;
+    the page's job must come back (requeued) and end. What happened is kept for the run summary."""
+    job_id, sbatch_output = page.jobs.submit(script)
+    if job_id is None:
+        return 1, None, sbatch_output
+    node = running_on(job_id, page, timeout)
+    if node is not None and not has_written(job_id, page, timeout):
+        node = None
+    if node is None:
+        page.jobs.cancel([job_id])
+        return 1, Job(job_id, "", f"job {job_id} did not start its program within {timeout:.0f} s"), sbatch_output
+    time.sleep(after)
+    owner = page.hidden(
+        f"sbatch --parsable --partition={shlex.quote(page.login.owner_partition)} --exclusive "
+        f"--nodelist={shlex.quote(node)} --time=00:02:00 --job-name=node-owner --output=/dev/null "
+        "--wrap='sleep 5' 2>&1").output.strip()
+    status, job = follow(job_id, page, timeout)
+    runs = run_states(job_id, page)
+    page.preemptions[line] = (f"job {job_id} on {node}; at {after:g} s the owner's job {owner} "
+                              f"({page.login.owner_partition}) took the node; the job's runs: "
+                              f"{' -> '.join(runs) or '(none recorded)'}\n{job.output}")
+    if len(runs) < 2:
+        problem = (f"job {job_id} was not preempted: Slurm records one run ({', '.join(runs)}) "
+                   f"although job {owner} of {page.login.owner_partition} needed its node")
+        return 1, Job(job_id, job.output_path, f"{problem}\n{job.output}"), sbatch_output
+    return status, job, sbatch_output
+
+
+def running_on(job_id: str, page: Page, timeout: float) -> str | None:
+    """The node the job runs on, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state, _, node = page.hidden(f"squeue -h -j {job_id} -o '%T %N'").output.strip().partition(" ")
+        if state == "RUNNING" and node:
+            return node
+        if not state:
+            return None
+        time.sleep(0.5)
+    return None
+
+
+def has_written(job_id: str, page: Page, timeout: float) -> bool:
+    """The job's output file has its first line: the program runs (module loads are over)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        output = stdout_path(page.hidden(f"scontrol show job -o {job_id}").output)
+        if output and Path(output).exists() and Path(output).stat().st_size:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def run_states(job_id: str, page: Page) -> list[str]:
+    """Each run's end state, first to last (`sacct -D` keeps the runs a requeue ended)."""
+    states: list[str] = []
+    for _ in range(20):  # the accounting daemon records the last run's end a moment later
+        listing = page.hidden(f"sacct -n -X -D -P -o State -j {job_id}").output.split()
+        states = [state for state in listing if state.isupper()]
+        if states and states[-1] not in ("RUNNING", "PENDING", "REQUEUED"):
+            break
+        time.sleep(0.5)
+    return states

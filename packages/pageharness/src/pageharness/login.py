@@ -39,6 +39,10 @@ class ShellSetup:
     test_venv: str | None = None
     columns: int = 100  # the reader's terminal: Lmod lays `module avail` out by its width
     rows: int = 50
+    gpus: bool = False  # the pages' jobs can reach a real GPU: blocks that need one run
+    # A partition whose jobs preempt those of the preemptible one: the harness may submit there to
+    # play a node's owner (`.. test: preempt=SECONDS`). A stand-in's; a user of the real platform has none.
+    owner_partition: str | None = None
 
     def environment(self) -> dict[str, str]:
         if self.inherit_environment:

@@ -4,6 +4,8 @@
     .. test: skip "the licence server is down until May"
     .. test: output
     .. test: continues
+    .. test: needs-gpu "nvidia-smi reads the device"
+    .. test: preempt=5
 
 A comment is not rendered and not extracted into the translation catalogs, and Sphinx accepts it
 (unknown directive options would be build errors). Several `.. test:` lines may stack before one
@@ -29,6 +31,8 @@ class BlockOptions:
     skip: str | None = None  # the reason, always given
     output: bool = False  # this block is the expected content of the last job's output file
     continues: bool = False  # this python block continues the program of the python block before it
+    needs_gpu: str | None = None  # why the block needs a real GPU: it runs only where there is one
+    preempt: float | None = None  # a job block: seconds into its run, a job of the node's owner arrives
     lines: tuple[int, ...] = ()  # .rst lines of the comments, for error messages
 
 
@@ -45,13 +49,13 @@ def parse_comment(args: str, where: str) -> dict:
     while index < len(tokens):
         token = tokens[index]
         key, _, value = token.partition("=")
-        if key == "timeout" and value:
+        if key in ("timeout", "preempt") and value:
             try:
-                found["timeout"] = float(value)
+                found[key] = float(value)
             except ValueError:
-                found["timeout"] = -1.0
-            if found["timeout"] <= 0:
-                raise OptionError(f"{where}: timeout must be a number of seconds > 0, not {value!r}")
+                found[key] = -1.0
+            if found[key] <= 0:
+                raise OptionError(f"{where}: {key} must be a number of seconds > 0, not {value!r}")
         elif key == "exit" and value:
             if not value.isdigit():
                 raise OptionError(f"{where}: exit must be an exit status (0-255), not {value!r}")
@@ -62,13 +66,20 @@ def parse_comment(args: str, where: str) -> dict:
                 raise OptionError(f'{where}: {token} needs a reason a reader accepts: {token} "why"')
             found["skip"] = reason
             index += 1
+        elif token == "needs-gpu":
+            reason = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if not reason.strip() or "=" in reason:
+                raise OptionError(f'{where}: needs-gpu needs the reason the block needs a GPU: '
+                                  f'needs-gpu "why"')
+            found["needs_gpu"] = reason
+            index += 1
         elif token in ("output", "continues"):
             found[token] = True
         else:
             raise OptionError(
                 f"{where}: unknown test option {token!r} "
                 "(known: timeout=SECONDS, exit=STATUS, skip \"reason\", no-run \"reason\", output, "
-                "continues)"
+                "continues, needs-gpu \"reason\", preempt=SECONDS)"
             )
         index += 1
     return found

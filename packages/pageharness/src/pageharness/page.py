@@ -39,6 +39,7 @@ class Page:
     # traceback through `check_threads.py`, line N, is also reported at the page's line
     saved: dict[str, int] = field(default_factory=dict)
     pythons: dict[int, str] = field(default_factory=dict)  # python block's line -> what ran it
+    preemptions: dict[int, str] = field(default_factory=dict)  # job block's line -> what happened
     _shell: PageShell | None = None
 
     @property

@@ -91,7 +91,7 @@ def login_of(config) -> ShellSetup:
         if choice == "plain":
             login = None
         elif choice == "real":
-            login = ShellSetup(inherit_environment=True)
+            login = ShellSetup(inherit_environment=True, gpus=bool(platform) and platform.has_gpus)
         else:
             login = config.hook.pytest_pageharness_login(config=config)
         if login is None:
@@ -153,4 +153,8 @@ def pytest_runtest_makereport(item, call):
     page = item.example.namespace.get(PAGE_FIXTURE)
     if block.kind == "python" and page is not None and block.line in page.pythons:
         record["python"] = page.pythons[block.line]  # which `python` ran it, for the summary
+    if block.options.needs_gpu and report.outcome == "skipped":
+        record["needs_gpu"] = block.options.needs_gpu  # listed apart, never counted as run
+    if page is not None and block.line in page.preemptions:
+        record["preemption"] = page.preemptions[block.line]
     report.user_properties.append((PROPERTY, json.dumps(record)))

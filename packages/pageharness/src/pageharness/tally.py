@@ -47,8 +47,9 @@ class Tally:
             self.coverage_note = "block coverage not checked: only part of the suite ran"
             return
         srcdir, pages = self.scope
+        # A block that needs a GPU did not run, and is accounted for: listed apart.
         ran = {(record["page"], record["line"]) for record in self.records
-               if record["outcome"] != "skipped"}
+               if record["outcome"] != "skipped" or "needs_gpu" in record}
         for page, line in parsed.result():
             if any(Path(page).is_relative_to(p) for p in pages) and (page, line) not in ran:
                 self.uncovered.append(f"{page}:{line}")
@@ -63,16 +64,18 @@ class Tally:
         per_page = defaultdict(lambda: defaultdict(int))
         pythons = defaultdict(dict)  # page -> what ran its python blocks, in order, once each
         for record in self.records:
-            per_page[record["page"]][record["outcome"]] += 1
+            per_page[record["page"]]["needs a GPU" if "needs_gpu" in record else record["outcome"]] += 1
             if "python" in record:
                 pythons[record["page"]][record["python"]] = None
         root = Path(self.config.rootpath)
         for page in sorted(per_page):
             counts = per_page[page]
             ran = counts["passed"] + counts["failed"]
-            extra = ", ".join(f"{counts[o]} {o}" for o in ("failed", "skipped") if counts[o])
+            extra = ", ".join(f"{counts[o]} {o}" for o in ("failed", "skipped", "needs a GPU") if counts[o])
             ran_with = f"; python blocks run by {', '.join(pythons[page])}" if pythons[page] else ""
             write(f"{_relative(page, root)}: {ran} ran" + (f" ({extra})" if extra else "") + ran_with)
+        self.write_needs_gpu(terminalreporter, root)
+        self.write_preemptions(terminalreporter, root)
         if self.coverage_note:
             write(self.coverage_note)
         elif self.uncovered:
@@ -81,6 +84,25 @@ class Tally:
                 write(_relative(where, root))
         else:
             write("every code block of the pages ran")
+
+
+    def write_needs_gpu(self, terminalreporter, root: Path) -> None:
+        apart = [record for record in self.records if "needs_gpu" in record]
+        if not apart:
+            return
+        terminalreporter.section(f"{len(apart)} blocks need a GPU: not run here, not counted as run")
+        for record in sorted(apart, key=lambda r: (r["page"], r["line"])):
+            terminalreporter.write_line(
+                f"{_relative(record['page'], root)}:{record['line']}: {record['needs_gpu']}")
+
+    def write_preemptions(self, terminalreporter, root: Path) -> None:
+        played = [record for record in self.records if "preemption" in record]
+        if not played:
+            return
+        terminalreporter.section("jobs preempted by the harness, as a node's owner would")
+        for record in played:
+            terminalreporter.write_line(f"{_relative(record['page'], root)}:{record['line']}: "
+                                        + record["preemption"].rstrip().replace("\n", "\n    "))
 
 
 def _relative(path: str, root: Path) -> str:
