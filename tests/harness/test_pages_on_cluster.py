@@ -72,3 +72,21 @@ def test_python_blocks_run_with_the_modules_then_the_environments_python(run_on_
                                  "*FileNotFoundError: *'missing.txt'",
                                  f'{page}:36: is File "*/fails_in_job.py", line 1 '
                                  "(saved from this page as fails_in_job.py)"])
+
+
+def test_a_block_that_needs_a_gpu_is_listed_apart_and_ci_accepts_it(run_on_cluster, pytester, monkeypatch):
+    """The stand-in schedules the GPU job (CUDA_VISIBLE_DEVICES is set); nvidia-smi needs a device."""
+    monkeypatch.setenv("CI", "true")
+    result = run_on_cluster("gpu.rst")
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(["gpu.rst: 2 ran (1 needs a GPU)*",
+                                 "*1 blocks need a GPU: not run here, not counted as run*",
+                                 "gpu.rst:19: nvidia-smi reads the device",
+                                 "every code block of the pages ran"])
+
+
+def test_a_job_that_was_not_preempted_fails_with_its_line(run_on_cluster, pytester):
+    result = run_on_cluster("notpreempted.rst")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"{pytester.path / 'notpreempted.rst'}:8: job * ended with exit status 1, expected 0",
+                                 "*job * was not preempted: Slurm records one run (COMPLETED)*"])

@@ -12,6 +12,12 @@ def test_options_on_one_line():
     }
 
 
+def test_needs_gpu_keeps_its_reason_and_preempt_its_seconds():
+    assert parse_comment(' needs-gpu "nvidia-smi reads the device" timeout=60', "p:1") == {
+        "needs_gpu": "nvidia-smi reads the device", "timeout": 60.0}
+    assert parse_comment(" preempt=5", "p:1") == {"preempt": 5.0}
+
+
 def test_no_run_is_a_skip_and_output_is_a_flag():
     assert parse_comment(' no-run "needs the real GPU nodes"', "p:1") == {"skip": "needs the real GPU nodes"}
     assert parse_comment(" output", "p:1") == {"output": True}
@@ -24,6 +30,8 @@ def test_no_run_is_a_skip_and_output_is_a_flag():
         (" timeout=soon", r"p.rst:9: timeout must be a number of seconds > 0, not 'soon'"),
         (" exit=-1", r"p.rst:9: exit must be an exit status"),
         (" retries=3", r"p.rst:9: unknown test option 'retries=3'"),
+        (" needs-gpu", r'p.rst:9: needs-gpu needs the reason the block needs a GPU: needs-gpu "why"'),
+        (" preempt=0", r"p.rst:9: preempt must be a number of seconds > 0, not '0'"),
         ("", r"p.rst:9: `.. test:` without an option"),
         (' skip "unclosed', r"p.rst:9: cannot read"),
     ],

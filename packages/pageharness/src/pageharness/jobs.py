@@ -100,10 +100,11 @@ def submit_preempted(script: str, page: Page, timeout: float, after: float,
         f"--nodelist={shlex.quote(node)} --time=00:02:00 --job-name=node-owner --output=/dev/null "
         "--wrap='sleep 5' 2>&1").output.strip()
     status, job = follow(job_id, page, timeout)
+    page.jobs.cancel([owner] if owner.isdigit() else [])  # the harness's own job: no reader's to wait for
     runs = run_states(job_id, page)
-    page.preemptions[line] = (f"job {job_id} on {node}; at {after:g} s the owner's job {owner} "
-                              f"({page.login.owner_partition}) took the node; the job's runs: "
-                              f"{' -> '.join(runs) or '(none recorded)'}\n{job.output}")
+    page.preemptions[line] = (f"job {job_id} on {node}; {after:g} s into its program, the owner's job "
+                              f"{owner} ({page.login.owner_partition}) asked for the node; the job's "
+                              f"runs: {' -> '.join(runs) or '(none recorded)'}\n{job.output}")
     if len(runs) < 2:
         problem = (f"job {job_id} was not preempted: Slurm records one run ({', '.join(runs)}) "
                    f"although job {owner} of {page.login.owner_partition} needed its node")
