@@ -69,6 +69,10 @@ Per-block options: reST comments just above the block (not rendered, not transla
     .. test: skip "reason"        (also `no-run "reason"`; a reason is required; CI=true fails on it)
     .. test: output               (this block is the previous job's expected output file)
     .. test: continues            (this python block continues the program of the one before)
+    .. test: needs-gpu "reason"   (runs only where the pages' jobs reach a real GPU; elsewhere listed
+                                   apart in the summary, never counted as run; CI=true accepts it)
+    .. test: preempt=SECONDS      (a job: that long after its program starts, a job of the login's
+                                   owner partition takes the node; the job must be preempted, then end)
 
 Several options may share a line or stack on consecutive lines. A `.. test:` comment not directly
 above a code block, an unknown option or a skip without reason is an error naming file and line.
