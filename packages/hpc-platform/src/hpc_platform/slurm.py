@@ -20,6 +20,7 @@ Runner = Callable[[list[str]], tuple[int, str]]
 FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
             "PREEMPTED", "BOOT_FAIL", "DEADLINE"}
 ACTIVE = "PENDING,RUNNING,SUSPENDED,CONFIGURING,REQUEUED,COMPLETING"
+JOB_STATE = re.compile(r"\bJobState=(\S+)")
 POLL = 0.25  # seconds; `sbatch --wait` polls at growing intervals and added up to 30 s a job here
 
 
@@ -45,7 +46,7 @@ class JobEnd:
     job_id: str
     state: str  # Slurm's last JobState, or "" when Slurm no longer knows the job
     status: int  # as `sbatch --wait` returns it: the exit code, 128+signal, 1 when not COMPLETED
-    stdout: str | None  # the output file Slurm names, if it names one
+    stdout: str | None  # the output file Slurm names, if it names one (an array's: its first task's)
     info: str  # `scontrol show job` as last read
     timed_out: bool = False
 
@@ -61,27 +62,31 @@ class SlurmJobs:
         return (match[1] if status == 0 and match else None), output
 
     def wait(self, job_id: str, timeout: float) -> JobEnd:
-        """Until the job ends (or `timeout` seconds: then it is cancelled and `timed_out` set)."""
+        """Until the job ends, every task of it if it is an array (or `timeout` seconds: then it is
+        cancelled and `timed_out` set)."""
         deadline = time.monotonic() + timeout
         while True:
             _, info = self.run(["scontrol", "show", "job", "-o", job_id])
-            state = re.search(r"\bJobState=(\S+)", info)
-            if state and state[1] in FINISHED:
-                return JobEnd(job_id, state[1], exit_status(info, state[1]), stdout_path(info), info)
-            if not state or time.monotonic() > deadline:
+            # One line per job: an array's id gives a line per task, and one for its waiting tasks.
+            records = [line for line in info.splitlines() if JOB_STATE.search(line)]
+            states = [JOB_STATE.search(line)[1] for line in records]
+            if states and all(state in FINISHED for state in states):
+                return ended(job_id, records, info)
+            if not states or time.monotonic() > deadline:
                 self.run(["scancel", job_id])
-                return JobEnd(job_id, state[1] if state else "", 1, stdout_path(info), info,
-                              timed_out=bool(state))
+                unfinished = next((state for state in states if state not in FINISHED), "")
+                return JobEnd(job_id, unfinished, 1, stdout_path(info), info, timed_out=bool(states))
             time.sleep(POLL)
 
     def queued(self, under: str | None = None) -> list[str]:
         """The ids of the jobs not yet ended; with `under`, only those whose work directory is that
         folder or inside it (the jobs a page, or a test, submitted from its own folders)."""
-        _, listing = self.run(["squeue", "-h", f"--states={ACTIVE}", "-o", "%i %Z"])
+        # %F: an array's own id on each of its tasks' lines (%i would be 12_3 or 12_[4-5])
+        _, listing = self.run(["squeue", "-h", f"--states={ACTIVE}", "-o", "%F %Z"])
         jobs = []
         for line in listing.splitlines():
             job, _, workdir = line.partition(" ")
-            if not job.isdigit():
+            if not job.isdigit() or job in jobs:
                 continue
             if under is None or workdir == under or workdir.startswith(under.rstrip(os.sep) + os.sep):
                 jobs.append(job)
@@ -103,6 +108,20 @@ class SlurmJobs:
             time.sleep(1)
         self.cancel(left)
         return left
+
+
+def ended(job_id: str, records: list[str], info: str) -> JobEnd:
+    """A job whose `scontrol` lines (`records`) all show an end. For an array: the state and status
+    of its worst task (the highest status, which `sbatch --wait` returns), its first task's output."""
+    tasks = sorted(records, key=array_index)
+    statuses = [exit_status(task, JOB_STATE.search(task)[1]) for task in tasks]
+    worst = statuses.index(max(statuses))
+    return JobEnd(job_id, JOB_STATE.search(tasks[worst])[1], statuses[worst], stdout_path(tasks[0]), info)
+
+
+def array_index(record: str) -> int:
+    found = re.search(r"\bArrayTaskId=(\d+)", record)
+    return int(found[1]) if found else 0
 
 
 def exit_status(info: str, state: str) -> int:
