@@ -13,6 +13,7 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
+from hpc_standin.software import SPEC, build_of, package_requirements
 
 REPO = Path(__file__).resolve().parents[2]
 FACTS = hpc_platform.load(REPO / "platform.toml").data
@@ -69,9 +70,22 @@ def test_default_partition_is_idle(sh):
 
 
 def test_preempt_partition_and_time_limit_are_the_platforms(sh):
+    """The grace time is the stand-in's shorter one (software.toml [slurm]); the pages state the platform's."""
     out = sh("sinfo -h -o '%P %l'; scontrol show partition " + PREEMPTION["partition"]).stdout
     assert f"{PARTITION}* {MAX_DAYS}-00:00:00" in out and f"{PREEMPTION['partition']} {MAX_DAYS}-00:00:00" in out
-    assert f"GraceTime={PREEMPTION['grace_seconds']} " in out and "PreemptMode=REQUEUE" in out
+    grace = min(PREEMPTION["grace_seconds"], SPEC["slurm"]["grace_seconds"])
+    assert f"GraceTime={grace} " in out and "PreemptMode=REQUEUE" in out
+
+
+def test_the_gpu_node_s_gpus_are_scheduled(sh):
+    """--gpus-per-node and --gres=gpu get GPUs of the platform's type, CUDA_VISIBLE_DEVICES says
+    which; more GPUs than the node has are refused."""
+    gpu = next(group for group in FACTS["nodes"] if group.get("gpus"))
+    out = sh(f"srun -t 1 --gpus-per-node={gpu['gpu_type']}:{gpu['gpus']} printenv CUDA_VISIBLE_DEVICES; "
+             "srun -t 1 --gres=gpu printenv CUDA_VISIBLE_DEVICES").stdout.split()
+    assert out == [",".join(map(str, range(gpu["gpus"]))), "0"], out
+    refused = sh(f"srun -t 1 --gpus-per-node={gpu['gpus'] + 1} true 2>&1", ok=False)
+    assert refused.returncode and "Requested node configuration is not available" in refused.stdout
 
 
 def test_prompt_and_hostname_are_the_login_nodes(sh):
@@ -125,6 +139,14 @@ def test_python_module_gives_its_own_interpreter(sh, home):
     assert not root.startswith(("/usr", "/root/.pyenv")) and out[4] == "true"
 
 
+def test_python_modules_have_their_own_c_headers(sh):
+    """Build back ends look for Python.h where the interpreter's sysconfig says: in its own prefix."""
+    for version in FACTS["modules"]["python"]["versions"]:
+        root, include = sh(f"module load python/{version} && echo $EBROOTPYTHON && python -c "
+                           "\"import sysconfig; print(sysconfig.get_paths()['include'])\"").stdout.split()
+        assert Path(include).parent == Path(root) / "include" and (Path(include) / "Python.h").is_file()
+
+
 def test_module_help_tells_which_interpreter_stands_in(sh):
     for version in FACTS["modules"]["python"]["versions"]:
         root = sh(f"module load python/{version} && echo $EBROOTPYTHON").stdout.strip()
@@ -139,6 +161,24 @@ def test_venv_installs_qutip_from_the_wheelhouse(sh, home):
              ". $HOME/venv/x/bin/activate && pip install --no-index qutip==5.0.1 && "
              "python -c 'import qutip, numpy; print(qutip.__version__, numpy.__version__)'").stdout
     assert out.split()[-2:] == ["5.0.1", "1.26.4"]
+
+
+def test_scipy_stack_versions_hold_their_builds_numpy(sh):
+    """software.toml's builds: the versions a build lists get its NumPy, and `module help` says so."""
+    for version in FACTS["modules"]["scipy-stack"]["versions"]:
+        numpy = next(r for r in package_requirements("scipy-stack", version) if r.startswith("numpy=="))
+        out = sh(f"module load python/3.11.5 scipy-stack/{version} && "
+                 "python -c 'import numpy; print(numpy.__version__)'").stdout
+        assert out.split() == [numpy.split("==")[1]], version
+        if build_of("scipy-stack", version)[0]:
+            assert "may hold another NumPy" in sh(f"module help scipy-stack/{version} 2>&1").stdout
+
+
+def test_quspin_installs_over_the_numpy2_scipy_stack(sh, home):
+    out = sh("module load python/3.11.5 scipy-stack/2024a && virtualenv -q --no-download $HOME/venv/q && "
+             ". $HOME/venv/q/bin/activate && pip install -q --no-index quspin && "
+             "python -c 'import quspin, numpy; print(quspin.__version__, numpy.__version__)'").stdout
+    assert out.split()[-2:] == ["1.0.1", "2.2.6"]
 
 
 def test_pip_outside_a_venv_fails_as_on_the_platform(sh):

@@ -80,7 +80,7 @@ def test_a_block_that_needs_a_gpu_is_listed_apart_and_ci_accepts_it(run_on_clust
     result = run_on_cluster("gpu.rst")
     result.assert_outcomes(passed=2, skipped=1)
     result.stdout.fnmatch_lines(["gpu.rst: 2 ran (1 needs a GPU)*",
-                                 "*1 blocks need a GPU: not run here, not counted as run*",
+                                 "*1 block needs a GPU: not run here, not counted as run*",
                                  "gpu.rst:19: nvidia-smi reads the device",
                                  "every code block of the pages ran"])
 

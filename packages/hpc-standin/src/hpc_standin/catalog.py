@@ -16,8 +16,8 @@ from pathlib import Path
 from hpc_platform import Module, Platform
 
 from .config import Paths, write_if_changed
-from .software import (INTERPRETER, WHEEL_DIR, Sandbox, package_requirements, package_stack, provides,
-                       recipe, stack_prefix)
+from .software import (INTERPRETER, WHEEL_DIR, Sandbox, build_of, build_versions, package_requirements,
+                       package_stack, provides, recipe, stack_prefix)
 
 
 def lua_string(text: str) -> str:
@@ -46,11 +46,14 @@ def write_pip_conf(paths: Paths) -> None:
 
 
 def help_text(module: Module, version: str, **fields) -> str:
-    """software.toml's `help` for the module, or its description and what stands in for it."""
+    """software.toml's `help` for the module (its build's, if a build serves this version), or its
+    description and what stands in for it."""
     spec = recipe(module.name)
-    values = {"name": module.name, "version": version, "versions": ", ".join(module.versions), **fields}
-    if "help" in spec:
-        return spec["help"].format(**values)
+    values = {"name": module.name, "version": version, "versions": ", ".join(module.versions),
+              "build_versions": ", ".join(build_versions(module.name, version, module.versions)), **fields}
+    help_template = build_of(module.name, version)[1].get("help", spec.get("help"))
+    if help_template:
+        return help_template.format(**values)
     return f"{description(module, version)} ({module.name}/{version}).\nStand-in: {stand_in(spec)}"
 
 

@@ -1,7 +1,8 @@
 """Build, once, the software behind the module catalog: sandbox interpreters, the wheelhouse, stacks.
 
 Each python/X module gets an interpreter of its own under build/software/python/X: a relocated copy
-of the host interpreter closest to X (binary + standard library, without the host's site-packages).
+of the host interpreter closest to X (binary + standard library, without the host's site-packages),
+and the host's C headers beside them, so that packages with C extensions build against it.
 It is a real interpreter, not a venv, so that pip outside a venv fails as on the platform
 (PIP_REQUIRE_VIRTUALENV) and nothing is ever installed into the host's Python.
 Every step writes a stamp holding the hash of its inputs; a later `up` skips steps whose stamp matches.
@@ -17,7 +18,10 @@ import os
 import shutil
 import subprocess
 import tarfile
+import tempfile
+import time
 import tomllib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,14 +44,31 @@ def provides(name: str) -> str:
     return recipe(name).get("provides", "named")
 
 
+def build_of(name: str, version: str) -> tuple[str | None, dict]:
+    """The build (software.toml [modules.<name>.builds.<build>]) that serves this version, by name
+    and recipe; (None, the module's recipe) for the versions no build lists."""
+    for build, spec in recipe(name).get("builds", {}).items():
+        if version in spec["versions"]:
+            return build, spec
+    return None, recipe(name)
+
+
+def build_versions(name: str, version: str, versions: list[str]) -> list[str]:
+    """Those of `versions` served by the same build as `version`."""
+    return [v for v in versions if build_of(name, v)[0] == build_of(name, version)[0]]
+
+
 def package_requirements(name: str, version: str) -> list[str]:
-    return [requirement.format(version=version) for requirement in recipe(name)["requirements"]]
+    return [requirement.format(version=version) for requirement in build_of(name, version)[1]["requirements"]]
 
 
 def package_stack(name: str, version: str) -> str:
-    """The folder of a python-packages module's build: one for all its versions when its
-    requirements do not name the version (scipy-stack), else one per version (symengine-0.13.0)."""
-    return name if all("{version}" not in r for r in recipe(name)["requirements"]) else f"{name}-{version}"
+    """The folder of a python-packages module's build: one per build when its requirements do not
+    name the version (scipy-stack, scipy-stack-numpy2), else one per version (symengine-0.13.0)."""
+    build, spec = build_of(name, version)
+    if any("{version}" in r for r in spec["requirements"]):
+        return f"{name}-{version}"
+    return f"{name}-{build}" if build else name
 
 
 def package_modules(platform: Platform) -> list[tuple[str, str]]:
@@ -187,6 +208,31 @@ def copy_interpreter(host: HostPython, root: Path) -> None:
                            f"expected {root}: {probe.stderr}")
 
 
+def copy_headers(sandbox: Sandbox) -> None:
+    """Python.h and the rest of the host's C headers, where the sandbox's sysconfig looks for them.
+    A step of its own, with its own stamp: sandboxes built before it get their headers without
+    being rebuilt under the feet of whoever uses them."""
+    stamp = sandbox.root / ".stamp-include"
+    inputs = {"host": sandbox.host.path, "version": sandbox.host.version}
+    if stamp_matches(stamp, inputs):
+        return
+    source, target = include_dir(sandbox.host.path), include_dir(sandbox.python)
+    if not (source / "Python.h").exists():
+        log(f"python/{sandbox.module_version}: {sandbox.host.path} has no {source}/Python.h, so C "
+            f"extensions will not build (Debian's Python: install python3-dev)")
+        return
+    log(f"python/{sandbox.module_version}: copying C headers from {source}")
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, copy_function=link_or_copy)
+    write_stamp(stamp, inputs)
+
+
+def include_dir(python: str | Path) -> Path:
+    return Path(subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
+        capture_output=True, text=True, env=hermetic_env(), check=True).stdout.strip())
+
+
 def bootstrap_pip(sandbox: Sandbox) -> None:
     """pip into the sandbox, offline: ensurepip, or (Debian disables it) pip run from its own wheel."""
     ensurepip = subprocess.run([sandbox.python, "-m", "ensurepip", "--default-pip"],
@@ -228,41 +274,140 @@ def pip_install(paths: Paths, sandbox: Sandbox, requirements: list, *options) ->
 
 # --- wheelhouse --------------------------------------------------------------------------------
 
-def download(sandbox: Sandbox, requirements: list, dest: Path, target: str) -> None:
-    """Fetch binary wheels for Python `target` (X.Y) into dest, once per version."""
-    stamp = dest / f".stamp-{target}"
-    if not requirements or stamp_matches(stamp, requirements):
+def download(sandbox: Sandbox, requirements: list, dest: Path, target: str, label: str = "",
+             *options: str) -> None:
+    """Fetch binary wheels for Python `target` (X.Y) into dest, once per version and label (one
+    resolution each: lists that must not meet, like two NumPys, get labels of their own)."""
+    stamp = dest / f".stamp{'-' + label if label else ''}-{target}"
+    if not requirements or stamp_matches(stamp, [requirements, options]):
         return
-    log(f"{dest.name}: downloading wheels for Python {target} from the package registry")
+    log(f"{dest.name}: downloading {label or 'wheels'} for Python {target} from the package registry")
     dest.mkdir(parents=True, exist_ok=True)
     # The sandbox's own pip resolves markers for its own Python; for another version it is told
     # the version explicitly.
     cross = [] if sandbox.host.minor == target else ["--python-version", target]
     run([sandbox.python, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "-d", dest,
-         *cross, *requirements], env=hermetic_env())
-    write_stamp(stamp, requirements)
+         *cross, *options, *requirements], env=hermetic_env())
+    write_stamp(stamp, [requirements, options])
 
 
-def wheelhouse_requirements(platform: Platform) -> list:
-    """software.toml's list, and the packages at the version the platform's package pages install."""
-    return SPEC["wheelhouse"]["requirements"] + [f"{name}=={version}"
-                                                 for name, version in platform.packages.items()]
+def sdist_recipes(platform: Platform) -> dict[str, tuple[str, dict]]:
+    """software.toml [wheelhouse.from_sdist]: name -> (version, recipe); the version is the one
+    platform.toml [packages] names, else the recipe's."""
+    return {name: (platform.packages.get(name) or spec["version"], spec)
+            for name, spec in SPEC["wheelhouse"].get("from_sdist", {}).items()}
 
 
-def module_requirements(platform: Platform) -> list:
-    """The wheels behind the python-packages modules that the wheelhouse does not have already."""
-    have = set(wheelhouse_requirements(platform))
-    wanted = [r for name, version in package_modules(platform) for r in package_requirements(name, version)]
-    return [r for r in dict.fromkeys(wanted) if r not in have]
+def build_sdist_wheels(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
+    """The wheels the registry lacks, built once from its source archives into the wheelhouse:
+    by the python modules of the recipe's `pythons`, or by the first one (a pure wheel)."""
+    for name, (version, spec) in sdist_recipes(platform).items():
+        builders = [s for s in sandboxes if minor_of(s.module_version) in spec["pythons"]] \
+            if "pythons" in spec else sandboxes[:1]
+        for sandbox in builders:
+            build_sdist_wheel(paths, sandbox, name, version, spec)
+
+
+def build_sdist_wheel(paths: Paths, sandbox: Sandbox, name: str, version: str, spec: dict) -> None:
+    wheelhouse = paths.wheelhouse / WHEEL_DIR
+    stamp = wheelhouse / f".stamp-sdist-{name}-{minor_of(sandbox.module_version)}"
+    inputs = {"version": version, "recipe": spec, "host": sandbox.host.version}
+    if stamp_matches(stamp, inputs):
+        return
+    started = time.monotonic()
+    log(f"{name}: building its wheel {version} from the registry's source archive "
+        f"for python/{sandbox.module_version}")
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=paths.software) as folder:
+        work = Path(folder)
+        # --use-pep517: an archive with a setup.py only builds in an isolated environment too.
+        run([sandbox.python, "-m", "pip", "download", "--quiet", "--no-deps", "--use-pep517",
+             "--no-binary", name, "-d", work / "sdist", f"{name}=={version}"], env=hermetic_env())
+        unpack(next((work / "sdist").iterdir()), work / "source")
+        source = next((work / "source").iterdir())
+        environment = hermetic_env()
+        libraries = fetch_libraries(sandbox, spec.get("libraries"), work / "libraries")
+        for key, value in spec.get("environment", {}).items():
+            environment[key] = value.format(libraries=libraries, version=version)
+        if "git_tag" in spec:
+            tag_sources(source, spec["git_tag"].format(version=version))
+        run([sandbox.python, "-m", "pip", "wheel", "--quiet", "--no-deps", "--use-pep517",
+             "-w", wheelhouse, source], env=environment)
+    write_stamp(stamp, inputs)
+    log(f"{name}: wheel built in {time.monotonic() - started:.0f} s")
+
+
+def unpack(archive: Path, folder: Path) -> None:
+    """A source archive: a .tar.gz, or a .zip for some old ones."""
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as unzipped:
+            unzipped.extractall(folder)
+    else:
+        with tarfile.open(archive) as untarred:
+            untarred.extractall(folder, filter="data")
+
+
+def fetch_libraries(sandbox: Sandbox, libraries: dict | None, folder: Path) -> Path:
+    """The files a recipe's `libraries` names, taken from a registry wheel that ships them
+    compiled, into one folder (a build's -I and -L)."""
+    folder.mkdir(parents=True)
+    if libraries:
+        run([sandbox.python, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+             "-d", folder / "wheel", libraries["wheel"]], env=hermetic_env())
+        with zipfile.ZipFile(next((folder / "wheel").glob("*.whl"))) as wheel:
+            for member in libraries["files"]:
+                (folder / Path(member).name).write_bytes(wheel.read(member))
+    return folder
+
+
+def tag_sources(source: Path, tag: str) -> None:
+    """Sources whose build asks `git describe` for its version: a repository of one commit with
+    that annotated tag (set up on the command line: no git configuration is read or written)."""
+    identity = ["-c", "user.name=hpc-standin", "-c", "user.email=hpc-standin@localhost"]
+    git_env = dict(hermetic_env(), GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+    for command in (["init", "--quiet"], ["add", "--all"], [*identity, "commit", "--quiet", "-m", tag],
+                    [*identity, "tag", "--annotate", "-m", tag, tag]):
+        run(["git", "-C", source, *command], env=git_env)
+
+
+def wheelhouse_requirements(platform: Platform, target: str) -> list:
+    """software.toml's list, its lists for Python `target` that resolve with it, and the packages
+    at the version the platform's package pages install."""
+    more = [r for extra in SPEC["wheelhouse"].get("more", [])
+            if target in extra["pythons"] and not extra.get("no_deps") for r in extra["requirements"]]
+    built = SPEC["wheelhouse"].get("from_sdist", {})
+    return SPEC["wheelhouse"]["requirements"] + more + [
+        f"{name}=={version}" for name, version in platform.packages.items() if name not in built]
+
+
+def wheels_without_dependencies(target: str) -> list:
+    return [r for extra in SPEC["wheelhouse"].get("more", [])
+            if target in extra["pythons"] and extra.get("no_deps") for r in extra["requirements"]]
+
+
+def module_requirements(platform: Platform, target: str) -> dict[str, list]:
+    """By stack: the wheels behind the python-packages modules that the wheelhouse does not have
+    already (each stack resolved apart: scipy-stack's builds hold different NumPys)."""
+    have = set(wheelhouse_requirements(platform, target))
+    stacks: dict[str, list] = {}
+    for name, version in package_modules(platform):
+        wanted = stacks.setdefault(package_stack(name, version), [])
+        wanted += [r for r in package_requirements(name, version) if r not in have and r not in wanted]
+    return {stack: wanted for stack, wanted in stacks.items() if wanted}
 
 
 def download_all(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
     """Wheels for each module's Python (what avail_wheels lists) and for each interpreter that
     actually runs (a stand-in of another version installs its own version's wheels)."""
+    wheelhouse = paths.wheelhouse / WHEEL_DIR
     for sandbox in sandboxes:
         for target in sorted({minor_of(sandbox.module_version), sandbox.host.minor}):
-            download(sandbox, wheelhouse_requirements(platform), paths.wheelhouse / WHEEL_DIR, target)
-            download(sandbox, module_requirements(platform), paths.software / MODULE_WHEELS, target)
+            download(sandbox, wheelhouse_requirements(platform, target), wheelhouse, target)
+            download(sandbox, wheels_without_dependencies(target), wheelhouse, target,
+                     "no-deps", "--no-deps")
+            for stack, requirements in module_requirements(platform, target).items():
+                download(sandbox, requirements, paths.software / MODULE_WHEELS, target, stack)
+    build_sdist_wheels(paths, platform, sandboxes)
 
 
 def refusing_sdists(paths: Paths, platform: Platform) -> None:
@@ -315,6 +460,8 @@ def build_all(paths: Paths, platform: Platform) -> list[Sandbox]:
     with locked(paths.software / ".lock"):
         hosts = host_pythons()
         sandboxes = [make_sandbox(paths, v, closest_host(v, hosts)) for v in interpreters.versions]
+        for sandbox in sandboxes:
+            copy_headers(sandbox)
         download_all(paths, platform, sandboxes)
         for sandbox in sandboxes:
             finish_sandbox(paths, sandbox)

@@ -90,7 +90,8 @@ class Tally:
         apart = [record for record in self.records if "needs_gpu" in record]
         if not apart:
             return
-        terminalreporter.section(f"{len(apart)} blocks need a GPU: not run here, not counted as run")
+        count = "1 block needs" if len(apart) == 1 else f"{len(apart)} blocks need"
+        terminalreporter.section(f"{count} a GPU: not run here, not counted as run")
         for record in sorted(apart, key=lambda r: (r["page"], r["line"])):
             terminalreporter.write_line(
                 f"{_relative(record['page'], root)}:{record['line']}: {record['needs_gpu']}")

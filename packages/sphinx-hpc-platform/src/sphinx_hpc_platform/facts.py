@@ -10,14 +10,17 @@ same file with its tests. The substitutions, each defined when the platform has 
 |login_host| |partition| (the default) |max_time_days| |preempt_partition| |preempt_grace_seconds|
 |cpu_nodes| |node_cores| |node_memory| |node_threads| (|node_cores| squared: one BLAS pool per
 worker on a full node), when one group of [[nodes]] has no GPU; |gpu_node| |gpu_node_cores|
-|gpu_type| (Slurm's) |gpu_model| |gpus_per_node|, when one GPU node exists; |data_dir|
-|group_data_dir| |compile_flag|; ``|<module>_default|`` for each module (``|python_default|``,
-``|scipy_stack_default|``, ``|stdenv_default|``: lower case, ``-`` as ``_``); ``|<package>_version|``
-for each of [packages] (``|qiskit_version|``).
+|gpu_type| (Slurm's) |gpu_model| |gpus_per_node| |cores_per_gpu| (its cores shared out among its
+GPUs), when one GPU node exists; |data_dir| |group_data_dir| |compile_flag|; ``|<module>_default|``
+for each module (``|python_default|``, ``|scipy_stack_default|``, ``|stdenv_default|``: lower case,
+``-`` as ``_``); ``|<package>_version|`` for each of [packages] (``|qiskit_version|``).
 
 Numbers of four digits or more are grouped in French with a no-break space (9 216).
+
+It also loads sphinx_hpc_platform.tables, the tables of the nodes and partitions.
 """
 
+import weakref
 from pathlib import Path
 
 import hpc_platform
@@ -36,16 +39,19 @@ def literal(text: str) -> str:
     return f"``{text}``"
 
 
+def node_run(names: list[str]) -> str:
+    """A group of nodes as the platform writes a run of them: the first and the last."""
+    return literal(names[0]) if len(names) == 1 else f"{literal(names[0])}-{literal(names[-1])}"
+
+
 def node_facts(platform: Platform, language: str) -> dict[str, str]:
     """The nodes as the prose names them: "the CPU nodes" (one group) and "the GPU node" (one)."""
     cpu = [group for group in platform.nodes if not group.get("gpus")]
     gpu = [group for group in platform.nodes if group.get("gpus") and len(group["names"]) == 1]
     facts = {}
     if len(cpu) == 1:
-        names = cpu[0]["names"]
         facts.update({
-            # As the platform writes a run of nodes: the first and the last.
-            "cpu_nodes": literal(names[0]) if len(names) == 1 else f"{literal(names[0])}-{literal(names[-1])}",
+            "cpu_nodes": node_run(cpu[0]["names"]),
             "node_cores": number(cpu[0]["cores"], language),
             "node_threads": number(cpu[0]["cores"] ** 2, language),
             "node_memory": cpu[0]["memory"],
@@ -57,6 +63,7 @@ def node_facts(platform: Platform, language: str) -> dict[str, str]:
             "gpu_type": literal(gpu[0]["gpu_type"]),
             "gpu_model": gpu[0]["gpu_model"],
             "gpus_per_node": number(gpu[0]["gpus"], language),
+            "cores_per_gpu": number(gpu[0]["cores"] // gpu[0]["gpus"], language),
         })
     return facts
 
@@ -87,6 +94,10 @@ def substitutions(platform: Platform, language: str) -> dict[str, str]:
     return facts
 
 
+# The platform file as each build's configuration read it, for the directives that need more of it.
+LOADED: weakref.WeakKeyDictionary[Config, Platform] = weakref.WeakKeyDictionary()
+
+
 def apply_platform(app: Sphinx, config: Config) -> None:
     """The substitutions, the site's title in the language being built, and its languages for the
     switcher (sphinx_hpc_platform.language_switcher), all from the platform file."""
@@ -95,6 +106,7 @@ def apply_platform(app: Sphinx, config: Config) -> None:
         platform = hpc_platform.load(path)
     except hpc_platform.PlatformError as error:
         raise ConfigError(str(error)) from None
+    LOADED[config] = platform
     add_substitutions(config, substitutions(platform, config.language))
     titles = platform.data["site"]["titles"]
     if config.language in titles:
@@ -114,4 +126,5 @@ def add_substitutions(config: Config, facts: dict[str, str]) -> None:
 def setup(app: Sphinx) -> dict:
     app.add_config_value("platform_file", "platform.toml", "env", str)
     app.connect("config-inited", apply_platform)
+    app.setup_extension("sphinx_hpc_platform.tables")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
