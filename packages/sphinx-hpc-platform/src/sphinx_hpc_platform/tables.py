@@ -26,6 +26,9 @@ from sphinx.util.docutils import SphinxDirective
 from .facts import LOADED, literal, node_run, number
 
 
+VALUE_CLASS = "platform-value"  # the HTML class of a cell that holds a value of platform.toml
+
+
 @dataclass(frozen=True)
 class Cell:
     text: str  # reST
@@ -98,12 +101,17 @@ class PlatformTable(SphinxDirective):
         # Every generated line is the directive's line: messages and errors point at the page.
         source, line = self.get_source_info()
         text = list_table(rows)
-        (table,) = self.parse_text_to_nodes(StringList(text, items=[(source, line - 1)] * len(text)))
+        parsed = self.parse_text_to_nodes(StringList(text, items=[(source, line - 1)] * len(text)))
+        # Beside the table, docutils may report (INFO) that a French build's language module has
+        # no "list-table" of its own: such messages go on, the report level drops them.
+        (table,) = [node for node in parsed if isinstance(node, nodes.table)]
         for entry, cell in zip(table.findall(nodes.entry), chain.from_iterable(rows), strict=True):
             if not cell.message:
+                # A value is the same in every language; the class says so to the HTML's readers.
+                entry["classes"].append(VALUE_CLASS)
                 for paragraph in entry.findall(nodes.paragraph):
                     paragraph["translatable"] = False
-        return [table]
+        return parsed
 
 
 class PlatformNodes(PlatformTable):
