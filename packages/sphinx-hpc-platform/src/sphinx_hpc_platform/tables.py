@@ -65,19 +65,19 @@ def partition_rows(platform: Platform) -> list[list[Cell]]:
     slurm, limit = platform.data["slurm"], message("|max_time_days| days")
     default_nodes = [node_run(g["names"]) for g in platform.nodes if g["partition"] == platform.default_partition]
     rows = [
-        [message("Partition"), message("Nodes"), message("Time limit"), message("Jobs")],
+        [message("Partition"), message("Nodes"), message("Time limit"), message("Used by")],
         [value(literal(platform.default_partition)), value(", ".join(default_nodes)), limit,
-         message("Everyone's: a job that names no partition runs here.")],
+         message("Everyone, by default")],
     ]
     if "contributed_partition_pattern" in slurm:
         rows.append([value(literal(slurm["contributed_partition_pattern"])),
-                     message("The nodes that a group paid for"), limit,
-                     message("Those of the group's members.")])
+                     message("A group's own nodes"), limit,
+                     message("The group's members")])
     if platform.preemption:
         rows.append([value(literal(platform.preemption["partition"])),
-                     message("Contributed nodes that their owners leave idle"), limit,
-                     message("Everyone's, preempted when an owner needs the node: the job then has "
-                             "|preempt_grace_seconds| seconds to save its work.")])
+                     message("Contributed nodes, while idle"), limit,
+                     message("Everyone; a preempted job has |preempt_grace_seconds| seconds "
+                             "to save its work")])
     return rows
 
 
