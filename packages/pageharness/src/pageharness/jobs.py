@@ -83,8 +83,9 @@ def follow(job_id: str, page: Page, timeout: float) -> tuple[int, Job]:
 def submit_preempted(script: str, page: Page, timeout: float, after: float,
                      line: int) -> tuple[int, Job | None, str]:
     """`.. test: preempt=SECONDS`: SECONDS after the job's program has started (its first output),
-    the harness plays the node's owner: a job of the owner's partition that needs the whole node. Slurm preempts the page's job;
-    the page's job must come back (requeued) and end. What happened is kept for the run summary."""
+    the harness plays the node's owner: a job of the owner's partition that needs the whole node.
+    Slurm preempts the page's job, which must come back (requeued) and end. What happened is kept
+    for the run summary."""
     job_id, sbatch_output = page.jobs.submit(script)
     if job_id is None:
         return 1, None, sbatch_output
