@@ -71,7 +71,10 @@ class Tally:
         for page in sorted(per_page):
             counts = per_page[page]
             ran = counts["passed"] + counts["failed"]
-            extra = ", ".join(f"{counts[o]} {o}" for o in ("failed", "skipped", "needs a GPU") if counts[o])
+            extra = ", ".join(f"{counts[o]} {o}" for o in ("failed", "skipped") if counts[o])
+            if counts["needs a GPU"]:
+                gpu = counts["needs a GPU"]
+                extra = ", ".join(filter(None, [extra, f"{gpu} {'needs' if gpu == 1 else 'need'} a GPU"]))
             ran_with = f"; python blocks run by {', '.join(pythons[page])}" if pythons[page] else ""
             write(f"{_relative(page, root)}: {ran} ran" + (f" ({extra})" if extra else "") + ran_with)
         self.write_needs_gpu(terminalreporter, root)
