@@ -77,7 +77,7 @@ def test_preempt_partition_and_time_limit_are_the_platforms(sh):
     assert f"GraceTime={grace} " in out and "PreemptMode=REQUEUE" in out
 
 
-def test_the_gpu_node_s_gpus_are_scheduled(sh):
+def test_the_gpu_nodes_gpus_are_scheduled(sh):
     """--gpus-per-node and --gres=gpu get GPUs of the platform's type, CUDA_VISIBLE_DEVICES says
     which; more GPUs than the node has are refused."""
     gpu = next(group for group in FACTS["nodes"] if group.get("gpus"))

@@ -44,10 +44,13 @@ def hunspell() -> str:
     return path
 
 
-def text_to_check(msgid: str, msgstr: str) -> str:
-    """What a reader reads of the msgstr, less the English words it quotes in italics from its msgid
-    (the glossary's "Anglais : *core*")."""
-    quoted = EMPHASIS.sub(lambda m: " " if m["text"].lower() in msgid.lower() else m.group(), msgstr)
+def text_to_check(msgid: str, msgstr: str, term: str = "") -> str:
+    """What a reader reads of the msgstr, less the English it quotes in italics: words of its
+    msgid, or the whole `term` it defines (the glossary's "Anglais : *array task*", whose term is the
+    message before its definition)."""
+    def english(text: str) -> bool:
+        return text.lower() in msgid.lower() or text.lower() == term.lower()
+    quoted = EMPHASIS.sub(lambda m: " " if english(m["text"]) else m.group(), msgstr)
     return parse(quoted).readable
 
 

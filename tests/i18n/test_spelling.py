@@ -12,9 +12,9 @@ FRENCH_CATALOGS = [path for path in catalog_files() if path.relative_to(ROOT / "
 def test_french_spelling(po_path):
     entries = translated_entries(po_path)
     words = project_words()
-    # A glossary definition's English includes its term, the message just before it.
-    english = [f"{before.msgid} {entry.msgid}" for before, entry in zip([entries[0], *entries], entries)]
-    unknown = unknown_words([text_to_check(msgid, entry.msgstr) for msgid, entry in zip(english, entries)])
+    terms = [""] + [entry.msgid for entry in entries[:-1]]  # what the message before each says
+    unknown = unknown_words([text_to_check(entry.msgid, entry.msgstr, term)
+                             for entry, term in zip(entries, terms)])
     problems = [
         f"{where(po_path, entry)}: unknown word {word!r}"
         for entry, found in zip(entries, unknown)
@@ -37,6 +37,11 @@ def test_spell_checker_catches_a_misspelling_and_knows_french():
 def test_english_quoted_in_italics_is_not_spell_checked_but_titles_are():
     text = text_to_check("French: *cœur*, see :term:`core`.", "Anglais : *core*, voir :term:`cœurr <core>`.")
     assert words_of(text) == ["Anglais", "voir", "cœurr"]
+
+
+def test_a_definition_may_quote_its_whole_term_and_nothing_else():
+    text = text_to_check("One job of an array.", "Anglais : *array task*, *tâchee*.", term="array task")
+    assert words_of(text) == ["Anglais", "tâchee"]
 
 
 def test_file_and_module_names_are_not_words():

@@ -168,8 +168,8 @@ def partition_lines(platform: Platform, host: str) -> str:
 def grace_seconds(platform: Platform) -> int:
     """The platform's grace time, or the stand-in's shorter one (software.toml [slurm]): a page's
     preemption example then waits seconds, not the platform's minute, while it states the latter."""
-    shortened = SPEC.get("slurm", {}).get("grace_seconds")
-    return min(platform.preemption["grace_seconds"], shortened or platform.preemption["grace_seconds"])
+    platforms = platform.preemption["grace_seconds"]
+    return min(platforms, SPEC.get("slurm", {}).get("grace_seconds", platforms))
 
 
 def gpu_group(platform: Platform) -> dict | None:

@@ -62,19 +62,22 @@ class Tally:
         write = terminalreporter.write_line
         terminalreporter.section("code blocks run per page")
         per_page = defaultdict(lambda: defaultdict(int))
+        needs_gpu = defaultdict(int)  # page -> its blocks listed apart, not among its outcomes
         pythons = defaultdict(dict)  # page -> what ran its python blocks, in order, once each
         for record in self.records:
-            per_page[record["page"]]["needs a GPU" if "needs_gpu" in record else record["outcome"]] += 1
+            if "needs_gpu" in record:
+                needs_gpu[record["page"]] += 1
+            else:
+                per_page[record["page"]][record["outcome"]] += 1
             if "python" in record:
                 pythons[record["page"]][record["python"]] = None
         root = Path(self.config.rootpath)
-        for page in sorted(per_page):
-            counts = per_page[page]
+        for page in sorted(per_page.keys() | needs_gpu.keys()):
+            counts, gpu = per_page[page], needs_gpu[page]
             ran = counts["passed"] + counts["failed"]
-            extra = ", ".join(f"{counts[o]} {o}" for o in ("failed", "skipped") if counts[o])
-            if counts["needs a GPU"]:
-                gpu = counts["needs a GPU"]
-                extra = ", ".join(filter(None, [extra, f"{gpu} {'needs' if gpu == 1 else 'need'} a GPU"]))
+            parts = [f"{counts[o]} {o}" for o in ("failed", "skipped") if counts[o]]
+            parts += [f"{gpu} {'needs' if gpu == 1 else 'need'} a GPU"] if gpu else []
+            extra = ", ".join(parts)
             ran_with = f"; python blocks run by {', '.join(pythons[page])}" if pythons[page] else ""
             write(f"{_relative(page, root)}: {ran} ran" + (f" ({extra})" if extra else "") + ran_with)
         self.write_needs_gpu(terminalreporter, root)

@@ -45,7 +45,7 @@ def value(text: str) -> Cell:
 
 def node_rows(platform: Platform, language: str) -> list[list[Cell]]:
     groups = platform.nodes
-    with_gpus, with_disk = any(g.get("gpus") for g in groups), any(g.get("local_disk") for g in groups)
+    with_gpus, with_disk = platform.has_gpus, any(g.get("local_disk") for g in groups)
     header = [message("Nodes"), message("Partition"), message("Cores per node"), message("Memory per node")]
     header += [message("GPUs per node (Slurm type)")] * with_gpus + [message("Local disk")] * with_disk
     rows = [header]
