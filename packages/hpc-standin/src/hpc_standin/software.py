@@ -373,16 +373,17 @@ def tag_sources(source: Path, tag: str) -> None:
 def wheelhouse_requirements(platform: Platform, target: str) -> list:
     """software.toml's list, its lists for Python `target` that resolve with it, and the packages
     at the version the platform's package pages install."""
-    more = [r for extra in SPEC["wheelhouse"].get("more", [])
-            if target in extra["pythons"] and not extra.get("no_deps") for r in extra["requirements"]]
     built = SPEC["wheelhouse"].get("from_sdist", {})
-    return SPEC["wheelhouse"]["requirements"] + more + [
+    return SPEC["wheelhouse"]["requirements"] + more_for(target, no_deps=False) + [
         f"{name}=={version}" for name, version in platform.packages.items() if name not in built]
 
 
-def wheels_without_dependencies(target: str) -> list:
+def more_for(target: str, no_deps: bool) -> list:
+    """The requirements of [[wheelhouse.more]] for Python `target`: those resolved with the main
+    list, or those fetched without their dependencies."""
     return [r for extra in SPEC["wheelhouse"].get("more", [])
-            if target in extra["pythons"] and extra.get("no_deps") for r in extra["requirements"]]
+            if target in extra["pythons"] and bool(extra.get("no_deps")) == no_deps
+            for r in extra["requirements"]]
 
 
 def module_requirements(platform: Platform, target: str) -> dict[str, list]:
@@ -403,8 +404,7 @@ def download_all(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> 
     for sandbox in sandboxes:
         for target in sorted({minor_of(sandbox.module_version), sandbox.host.minor}):
             download(sandbox, wheelhouse_requirements(platform, target), wheelhouse, target)
-            download(sandbox, wheels_without_dependencies(target), wheelhouse, target,
-                     "no-deps", "--no-deps")
+            download(sandbox, more_for(target, no_deps=True), wheelhouse, target, "no-deps", "--no-deps")
             for stack, requirements in module_requirements(platform, target).items():
                 download(sandbox, requirements, paths.software / MODULE_WHEELS, target, stack)
     build_sdist_wheels(paths, platform, sandboxes)
