@@ -16,6 +16,7 @@ from hpc_platform import Platform
 
 from . import accounting, catalog, daemons, software
 from .config import PACKAGE, ClusterError, Paths, locked, log, write_if_changed
+from .nodes import Layout, layout_path
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
 REQUIRED = {"munged": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd", "sinfo": "slurm-client",
@@ -42,7 +43,9 @@ def up(paths: Paths, platform: Platform) -> None:
         paths.state.mkdir(parents=True, exist_ok=True)
         paths.state.chmod(0o711)  # the daemons' users pass through it, whatever the umask
         write_module_tree(paths, platform)
-        if not is_up(paths):
+        if services_up(paths) and not is_up(paths):
+            daemons.start_slurm(paths)  # a node whose slurmd died: it comes back, its jobs as Slurm decided
+        elif not is_up(paths):
             daemons.stop_all(paths)  # a half-started instance: start it over from a clean slate
             _, mariadbd, slurmdbd = daemons.daemons(paths)[:3]
             daemons.write_slurm_config(paths, platform, accounting.write_slurmdbd_config(paths))
@@ -93,6 +96,11 @@ def is_up(paths: Paths) -> bool:
     return all(daemon.pid() for daemon in daemons.daemons(paths))
 
 
+def services_up(paths: Paths) -> bool:
+    """Everything but the nodes runs: munged, the accounting, the controller."""
+    return all(daemon.pid() for daemon in daemons.daemons(paths)[:daemons.CONTROLLER + 1])
+
+
 def status(paths: Paths) -> int:
     running = 0
     for daemon in daemons.daemons(paths):
@@ -100,7 +108,12 @@ def status(paths: Paths) -> int:
         running += bool(pid)
         print(f"{daemon.name:10} {'running, pid %d' % pid if pid else 'stopped'}")
     if running:
-        print(f"node       {daemons.node_state(paths) or 'unreachable'}")
+        print(f"nodes      {daemons.node_state(paths) or 'unreachable'}")
+        layout = Layout.load(layout_path(paths))
+        if layout and not layout.isolated:
+            print(f"layout     one node, not the platform's: {layout.single_reason}")
+        elif layout and len(layout.nodes) > os.cpu_count():
+            print(f"layout     {len(layout.nodes)} nodes share this machine's {os.cpu_count()} cores")
     return 0 if running == len(daemons.daemons(paths)) else 3
 
 

@@ -22,6 +22,7 @@ from hpc_platform import Platform
 from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
 from .config import PACKAGE, ClusterError, Paths, log
+from .nodes import Layout, Node, decide_layout, hosts_file, layout_path, node_folder
 from .software import SPEC
 
 
@@ -61,13 +62,23 @@ def alive(pid: int) -> bool:
 
 
 def daemons(paths: Paths) -> list[Daemon]:
-    """In start order; `down` stops them in reverse."""
+    """In start order; `down` stops them in reverse. One slurmd per node of the instance's layout
+    (before `up` has chosen it: one, not running)."""
     s = paths.state
+    layout = Layout.load(layout_path(paths))
+    names = [node.name for node in layout.nodes] if layout else [""]
     return [Daemon("munged", s / "munge" / "munged.pid"),
             Daemon("mariadbd", s / "mysql" / "mysqld.pid"),
             Daemon("slurmdbd", s / "slurm" / "slurmdbd.pid"),
             Daemon("slurmctld", s / "slurm" / "slurmctld.pid"),
-            Daemon("slurmd", s / "slurm" / "slurmd.pid")]
+            *(slurmd(paths, name) for name in names)]
+
+
+CONTROLLER = 3  # slurmctld's place in daemons()
+
+
+def slurmd(paths: Paths, node: str) -> Daemon:
+    return Daemon("slurmd", paths.state / "slurm" / f"slurmd-{node}.pid")
 
 
 def wait_until(condition, timeout: float, step: float = 0.1) -> bool:
@@ -152,15 +163,15 @@ def render(template: str, target: Path, mode: int = 0o644, **values) -> None:
     target.chmod(mode)
 
 
-def partition_lines(platform: Platform, host: str) -> str:
+def partition_lines(platform: Platform, nodes: str) -> str:
     """The platform's partitions: the default one and, if it has one, the shared preemptible one
     whose jobs a job of a higher tier cancels, with SIGTERM then the grace time to save their work;
     a job that asked for --requeue (JobRequeue=0: only those) goes back to the queue instead."""
     limits = f"MaxTime={platform.max_time_days}-00:00:00 DefaultTime=01:00:00 DefMemPerCPU=1024 State=UP"
-    lines = [f"PartitionName={platform.default_partition} Nodes={host} Default=YES PriorityTier=2 {limits}"]
+    lines = [f"PartitionName={platform.default_partition} Nodes={nodes} Default=YES PriorityTier=2 {limits}"]
     if platform.preemption:
         lines = ["PreemptType=preempt/partition_prio", "PreemptMode=REQUEUE", "JobRequeue=0", *lines,
-                 f"PartitionName={platform.preemption['partition']} Nodes={host} Default=NO "
+                 f"PartitionName={platform.preemption['partition']} Nodes={nodes} Default=NO "
                  f"PriorityTier=1 GraceTime={grace_seconds(platform)} {limits}"]
     return "\n".join(lines)
 
@@ -172,66 +183,98 @@ def grace_seconds(platform: Platform) -> int:
     return min(platforms, SPEC.get("slurm", {}).get("grace_seconds", platforms))
 
 
-def gpu_group(platform: Platform) -> dict | None:
-    """The platform's GPU node (the first group with GPUs): the stand-in's node takes its GPUs."""
-    return next((group for group in platform.nodes if group.get("gpus")), None)
+def node_lines(layout: Layout, topology: str, memory_mb: int) -> str:
+    """A NodeName line per node: its address, its own port, the machine's cores (which the nodes
+    share), an equal part of the jobs' memory, and its GPUs."""
+    memory = memory_mb // len(layout.nodes)
+    return "\n".join(
+        f"NodeName={node.name} NodeAddr={node.address} NodeHostname={node.name} Port={free_port()} "
+        f"{topology} RealMemory={memory}" + (f" Gres=gpu:{node.gpu_type}:{node.gpus}" if node.gpus else "")
+        + " State=UNKNOWN" for node in layout.nodes)
 
 
-def node_gres(platform: Platform) -> str:
-    group = gpu_group(platform)
-    return f"Gres=gpu:{group['gpu_type']}:{group['gpus']}" if group else ""
-
-
-def write_gres_config(paths: Paths, platform: Platform) -> None:
+def write_gres_config(paths: Paths, layout: Layout) -> None:
     """gres.conf, beside slurm.conf, naming one device file per GPU. slurmd wants character
     devices (it refuses plain files, and drains a node whose GPUs have no File=): copies of
     /dev/null (1:3) in the instance's own folder, so a job gets CUDA_VISIBLE_DEVICES and no device."""
-    group = gpu_group(platform)
     gres = paths.slurm_conf.with_name("gres.conf")
-    if not group:
+    lines = []
+    for node in layout.nodes:
+        devices = paths.state / "dev" / node.name
+        for index in range(node.gpus):
+            devices.mkdir(parents=True, exist_ok=True)
+            device = devices / f"nvidia{index}"
+            if not device.exists():
+                os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+            lines.append(f"NodeName={node.name} Name=gpu Type={node.gpu_type} File={device}")
+    if not lines:
         gres.unlink(missing_ok=True)
         return
-    devices = paths.state / "dev"
-    devices.mkdir(exist_ok=True)
-    lines = []
-    for index in range(group["gpus"]):
-        device = devices / f"nvidia{index}"
-        if not device.exists():
-            os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
-        lines.append(f"Name=gpu Type={group['gpu_type']} File={device}")
     gres.write_text("# The stand-in's GPUs: null devices, see hpc_standin.daemons.write_gres_config.\n"
                     + "\n".join(lines) + "\n")
 
 
 def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> None:
     state = paths.state
-    tmpdir = state / "tmp"
+    tmpdir = state / "tmp"  # the jobs' folders: each node mounts its own folder here
     tmpdir.mkdir(parents=True, exist_ok=True)
-    for folder in ("slurm/ctld", "slurm/d", "log"):
+    for folder in ("slurm/ctld", "slurm/d", "log", "etc"):
         (state / folder).mkdir(parents=True, exist_ok=True)
-    host = socket.gethostname().split(".")[0]
-    render("slurm.conf.in", paths.slurm_conf, host=host, cluster_name=platform.cluster_name,
-           ctld_port=free_port(), slurmd_port=free_port(), state=state, topology=node_topology(),
-           memory=node_memory_mb(), partitions=partition_lines(platform, host), accounting=accounting,
-           gres_types="GresTypes=gpu" if gpu_group(platform) else "", gres=node_gres(platform))
-    write_gres_config(paths, platform)
+    layout = decide_layout(platform)
+    if not layout.isolated:
+        log(f"one node, {layout.nodes[0].name}, not the platform's layout: {layout.single_reason}")
+    layout.save(layout_path(paths))
+    (state / "etc" / "hosts").write_text(hosts_file(layout))
+    for node in layout.nodes:
+        (node_folder(paths, node) / "tmp").mkdir(parents=True, exist_ok=True)
+    render("slurm.conf.in", paths.slurm_conf, host=layout.controller_host,
+           cluster_name=platform.cluster_name, ctld_port=free_port(), state=state,
+           accounting=accounting, partitions=partition_lines(platform, ",".join(n.name for n in layout.nodes)),
+           gres_types="GresTypes=gpu" if any(n.gpus for n in layout.nodes) else "",
+           nodes=node_lines(layout, node_topology(), node_memory_mb()))
+    write_gres_config(paths, layout)
     for script in ("prolog.sh", "taskprolog.sh", "epilog.sh"):
         render(script, state / "etc" / script, mode=0o755, tmpdir=tmpdir)
 
 
 def start_slurm(paths: Paths) -> None:
-    ctld, slurmd = daemons(paths)[-2:]
+    """The controller, then each node's slurmd that is not running (`up` heals a dead node)."""
+    ctld = daemons(paths)[CONTROLLER]
     env = daemon_env(paths)
     if not ctld.pid():
         # A fresh controller each time: jobs of a previous instance are gone with their processes.
         subprocess.run(["rm", "-rf", str(paths.state / "slurm" / "ctld")], check=True)
         (paths.state / "slurm" / "ctld").mkdir(parents=True)
         start(["slurmctld", "-f", paths.slurm_conf], ctld, env, paths.state / "log/slurmctld.log")
-    if not slurmd.pid():
-        start(["slurmd", "-f", paths.slurm_conf], slurmd, env, paths.state / "log/slurmd.log")
-    if not wait_until(lambda: node_state(paths) == "idle", 30, 0.3):
-        raise ClusterError(f"node not idle after 30 s (state {node_state(paths)!r}); "
+    layout = Layout.load(layout_path(paths))
+    for node in layout.nodes:
+        daemon = slurmd(paths, node.name)
+        if not daemon.pid():
+            start(slurmd_command(paths, layout, node), daemon, env,
+                  paths.state / "log" / f"slurmd-{node.name}.log")
+    if not wait_until(lambda: nodes_serve(node_state(paths)), 60, 0.3):
+        raise ClusterError(f"nodes not all up after 60 s (states {node_state(paths)!r}); "
                            f"see {paths.state / 'log'}")
+
+
+SERVING = {"idle", "mixed", "allocated", "completing"}  # sinfo's states of a node that answers
+
+
+def nodes_serve(states: str) -> bool:
+    return bool(states) and set(states.split()) <= SERVING
+
+
+def slurmd_command(paths: Paths, layout: Layout, node: Node) -> list:
+    """slurmd -N <node>; on the platform's layout, in namespaces of its own: its host name, the
+    nodes' /etc/hosts, its node-local folder over the jobs' folders (see hpc_standin.nodes)."""
+    command = ["slurmd", "-f", paths.slurm_conf, "-N", node.name]
+    if not layout.isolated:
+        return command
+    inside = ('hostname "$1" && mount --bind "$2" /etc/hosts && mount --bind "$3" "$4" && '
+              'shift 4 && exec "$@"')
+    return ["unshare", "--uts", "--mount", "--propagation", "private", "--", "sh", "-c", inside,
+            "sh", node.name, paths.state / "etc" / "hosts", node_folder(paths, node) / "tmp",
+            paths.state / "tmp", *command]
 
 
 def start(command: list, daemon: Daemon, env: dict, logfile: Path) -> None:
@@ -241,9 +284,10 @@ def start(command: list, daemon: Daemon, env: dict, logfile: Path) -> None:
 
 
 def node_state(paths: Paths) -> str:
+    """The nodes' states, each once ("idle", "down idle"...)."""
     result = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], capture_output=True, text=True,
                             env=dict(os.environ, SLURM_CONF=str(paths.slurm_conf)))
-    # One line per partition of the node: they all tell the same state.
+    # One line per partition of a node: they all tell the same state.
     return " ".join(sorted(set(result.stdout.split()))) if result.returncode == 0 else ""
 
 
@@ -271,7 +315,7 @@ def leftover_processes(paths: Paths) -> list[int]:
 
 
 def stop_all(paths: Paths) -> None:
-    if daemons(paths)[-2].pid():
+    if daemons(paths)[CONTROLLER].pid():
         cancel_jobs(paths)
     for daemon in reversed(daemons(paths)):
         daemon.stop()

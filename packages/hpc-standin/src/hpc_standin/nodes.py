@@ -1,0 +1,113 @@
+"""The stand-in's compute nodes: the platform's layout of its default partition, scaled down.
+
+Each node is a `slurmd` of its own, started in a UTS and mount namespace (`unshare`): there it has
+the node's host name, a private /etc/hosts that names every node (the host's file is untouched),
+and its own node-local folder over the shared path of the jobs' folders, so a job's
+$SLURM_TMPDIR exists on its node only. All nodes share the host's network namespace, each on an
+address of its own in 127.0.1.0/24, so every service stays on loopback.
+
+Where namespaces cannot be made (not root, no `unshare`), the stand-in has one node named after
+the machine, as before, and says why: `Layout.single_reason`.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from hpc_platform import Platform
+
+from .config import Paths
+
+CPU_NODES = 2  # at least two, so that multi-node examples cross a node boundary
+FIRST_ADDRESS = "127.0.1.{}"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    address: str
+    gpus: int = 0
+    gpu_type: str = ""
+
+
+@dataclass(frozen=True)
+class Layout:
+    nodes: list[Node]
+    controller_host: str  # the machine's name: the controller runs outside the namespaces
+    single_reason: str | None = None  # why there is one node only, named after the machine
+
+    @property
+    def isolated(self) -> bool:
+        return self.single_reason is None
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: Path) -> "Layout | None":
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        return cls([Node(**node) for node in data["nodes"]], data["controller_host"], data["single_reason"])
+
+
+def layout_path(paths: Paths) -> Path:
+    return paths.state / "etc" / "nodes.json"
+
+
+def platform_layout(platform: Platform) -> list[Node]:
+    """The first CPU_NODES CPU nodes of the default partition, and its first GPU node."""
+    cpu, gpu = [], []
+    for group in platform.nodes:
+        if group["partition"] != platform.default_partition:
+            continue
+        for name in group["names"]:
+            if group.get("gpus"):
+                gpu.append((name, group))
+            else:
+                cpu.append((name, group))
+    chosen = cpu[:CPU_NODES] + gpu[:1]
+    return [Node(name, FIRST_ADDRESS.format(index + 1), group.get("gpus", 0), group.get("gpu_type", ""))
+            for index, (name, group) in enumerate(chosen)]
+
+
+def why_not_isolated() -> str | None:
+    """None when this process can start slurmd in namespaces of its own, else the reason."""
+    if shutil.which("unshare") is None:
+        return "no `unshare` (util-linux) on this machine"
+    probe = subprocess.run(["unshare", "--uts", "--mount", "--propagation", "private", "true"],
+                           capture_output=True, text=True)
+    if probe.returncode:
+        return f"`unshare --uts --mount` failed: {probe.stderr.strip() or probe.returncode}"
+    return None
+
+
+def decide_layout(platform: Platform) -> Layout:
+    host = socket.gethostname().split(".")[0]
+    reason = why_not_isolated()
+    nodes = platform_layout(platform)
+    if reason is None and len(nodes) < 2:
+        reason = f"{platform.path}: the default partition has fewer than two nodes"
+    if reason is not None:
+        gpu = next((node for node in nodes if node.gpus), None)
+        single = Node(host, "127.0.0.1", gpu.gpus if gpu else 0, gpu.gpu_type if gpu else "")
+        return Layout([single], host, reason)
+    return Layout(nodes, host)
+
+
+def hosts_file(layout: Layout) -> str:
+    """/etc/hosts as each node sees it: loopback, the controller's machine, every node."""
+    lines = ["127.0.0.1 localhost", f"127.0.0.1 {layout.controller_host}"]
+    lines += [f"{node.address} {node.name}" for node in layout.nodes]
+    return "# /etc/hosts of the stand-in's nodes (bind-mounted in each node's namespace).\n" + \
+        "\n".join(lines) + "\n"
+
+
+def node_folder(paths: Paths, node: Node) -> Path:
+    """What is node-local: the disk under $SLURM_TMPDIR."""
+    return paths.state / "nodes" / node.name
