@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
+from hpc_standin import daemons
 from hpc_standin.config import Paths
+from hpc_standin.nodes import Layout, layout_path
 
 REPO = Path(__file__).resolve().parents[2]
 SLURM = hpc_platform.load(REPO / "platform.toml").data["slurm"]
@@ -67,7 +70,8 @@ def instance(cluster_env, tmp_path):
 def test_up_is_idempotent_and_down_leaves_no_daemon(instance):
     assert cluster(instance, "up").returncode == 0
     first = daemon_pids(instance)
-    assert set(first) == {"munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd"}
+    nodes = Layout.load(layout_path(Paths(instance.state, instance.cache))).nodes
+    assert set(first) == {"munged", "mariadbd", "slurmdbd", "slurmctld", *(f"slurmd-{n.name}" for n in nodes)}
     assert cluster(instance, "up").returncode == 0
     assert daemon_pids(instance) == first
     key = instance.state / "munge" / "munge.key"
@@ -131,3 +135,48 @@ def wait_for(condition, timeout: float) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"still false after {timeout} s"
         time.sleep(1)
+
+
+def test_a_node_whose_slurmd_dies_is_marked_down_and_up_brings_it_back(instance, tmp_path):
+    """The controller notices a node that stops answering, ends its job as Slurm decides (this job
+    did not ask for --requeue: NODE_FAIL), and `up` starts the node again, which then runs jobs."""
+    assert cluster(instance, "up").returncode == 0
+    layout = Layout.load(layout_path(Paths(instance.state, instance.cache)))
+    if not layout.isolated:
+        pytest.skip(f"one node only, none to lose: {layout.single_reason}")
+    node = layout.nodes[1].name
+    env = dict(os.environ, SLURM_CONF=str(instance.state / "etc" / "slurm.conf"))
+    job = subprocess.run(["sbatch", "--parsable", f"--nodelist={node}", "--output=lost.out",
+                          "--wrap=echo started; sleep 600"], env=env, cwd=tmp_path, text=True,
+                         capture_output=True, check=True).stdout.strip()
+    wait_for(lambda: "started" in read(tmp_path / "lost.out"), 60)
+    slurmd = int((instance.state / "slurm" / f"slurmd-{node}.pid").read_text())
+    os.kill(slurmd, signal.SIGKILL)
+    # SlurmdTimeout (30 s) and the controller's pings: about 45 s here.
+    wait_for(lambda: node_state(env, node).startswith("down"), 150)
+    wait_for(lambda: job_state(env, job) == "NODE_FAIL", 60)
+    assert cluster(instance, "up").returncode == 0
+    assert node_state(env, node) in ("idle", "mixed")
+    ran = subprocess.run(["srun", f"--nodelist={node}", "--time=1", "hostname"], env=env, cwd=tmp_path,
+                         text=True, capture_output=True, timeout=120)
+    assert ran.stdout.split() == [node], ran.stderr
+    # The lost job's processes, orphaned by the dead slurmd, were killed when the node came back.
+    wait_for(lambda: not [pid for pid in processes_of(instance) if "sleep 600" in cmdline(pid)], 60)
+
+
+def node_state(env: dict, node: str) -> str:
+    return subprocess.run(["sinfo", "-h", "-N", "-n", node, "-o", "%T"], env=env, text=True,
+                          capture_output=True).stdout.split("\n")[0].strip()
+
+
+def processes_of(instance: Instance) -> list[int]:
+    """Inside the instance's nodes (a job's processes carry the submitter's environment, not the
+    daemons' mark)."""
+    return daemons.namespace_holders(Paths(instance.state, instance.cache))
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""

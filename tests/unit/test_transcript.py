@@ -175,3 +175,33 @@ def test_failure_message_for_exit_status():
 
 def test_clean_removes_ansi_and_carriage_returns():
     assert clean("\x1b[1;32mok\x1b[0m\r\n10%\r50%\r100%\n") == "ok\n100%\n"
+
+
+NODES = frozenset({"cp3702", "cp3703", "cp3705"})
+
+
+@pytest.mark.parametrize("actual, matches", [
+    ("rank 0 on cp3705\nrank 1 on cp3702", True),  # any node of the platform, in any pair
+    ("rank 0 on cp3702\nrank 1 on cp3702", False),  # two names shown: two nodes, not one
+    ("rank 0 on laptop\nrank 1 on cp3702", False),  # a host that is not a node of the platform
+    ("rank 0 on cp37020\nrank 1 on cp3702", False),  # a whole name, not a prefix
+])
+def test_a_node_name_shown_stands_for_any_node_one_for_one(actual, matches):
+    assert output_matches(["rank 0 on cp3702", "rank 1 on cp3703"], actual, NODES) is matches
+
+
+def test_a_node_name_keeps_its_node_through_the_output_and_inside_elisions():
+    shown = ["scheduler on cp3702 ...", "...", "worker on cp3703", "scheduler on cp3702 again"]
+    assert output_matches(shown, "scheduler on cp3705 at 10:00\nx\nworker on cp3702\nscheduler on cp3705 again", NODES)
+    assert not output_matches(shown, "scheduler on cp3705 at 10:00\nworker on cp3702\nscheduler on cp3702 again", NODES)
+
+
+def test_without_the_platforms_nodes_a_node_name_is_plain_text():
+    assert not output_matches(["on cp3702"], "on cp3703")
+    assert output_matches(["on cp3702"], "on cp3702")
+
+
+def test_a_node_that_breaks_the_one_for_one_rule_shows_in_the_diff_and_the_update():
+    shown = ["rank 0 on cp3702", "rank 1 on cp3703"]
+    assert merged_output(shown, "rank 0 on cp3705\nrank 1 on cp3705", NODES) == ["rank 0 on cp3702", "rank 1 on cp3705"]
+    assert merged_output(shown, "rank 0 on cp3705\nrank 1 on cp3703", NODES) == shown  # the page's names stay

@@ -94,6 +94,10 @@ class Platform:
         return self.data["nodes"]
 
     @property
+    def node_names(self) -> list[str]:
+        return [name for group in self.nodes for name in group["names"]]
+
+    @property
     def has_gpus(self) -> bool:
         return any(group.get("gpus") for group in self.nodes)
 

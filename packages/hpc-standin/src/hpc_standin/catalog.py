@@ -20,6 +20,12 @@ from .software import (INTERPRETER, WHEEL_DIR, Sandbox, build_of, build_versions
                        package_stack, provides, recipe, stack_prefix)
 
 
+def setenv_lines(module: Module, version: str) -> str:
+    """The recipe's `setenv` table as Lua lines."""
+    return "".join(f'setenv("{key}", "{value.format(version=version)}")\n'
+                   for key, value in recipe(module.name).get("setenv", {}).items())
+
+
 def lua_string(text: str) -> str:
     return "[==[" + text + "]==]"
 
@@ -156,15 +162,12 @@ local build = builds[os.getenv("EBVERSION{INTERPRETER.upper()}")]
 local prefix = build[1]
 prepend_path("PYTHONPATH", pathJoin(prefix, "lib", build[2], "site-packages"))
 prepend_path("PATH", pathJoin(prefix, "bin"))
-{libraries}""")
+{libraries}{setenv_lines(module, version)}""")
 
     def named(self, module: Module, version: str) -> None:
         """A module the stand-in cannot provide: it names the platform's, and says what stands in."""
-        setenv = {f"EBVERSION{module.name.upper().replace('-', '')}": version}
-        setenv.update({key: value.format(version=version)
-                       for key, value in recipe(module.name).get("setenv", {}).items()})
-        lines = "".join(f'setenv("{key}", "{value}")\n' for key, value in setenv.items())
         self.write(module.name, version, f"""\
 help({lua_string(help_text(module, version))})
 whatis("Description: {description(module, version)}")
-{common_lines(module, version)}{lines}""")
+{common_lines(module, version)}setenv("EBVERSION{module.name.upper().replace('-', '')}", "{version}")
+{setenv_lines(module, version)}""")

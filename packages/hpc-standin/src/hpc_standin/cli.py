@@ -4,6 +4,7 @@ FILE (default ./platform.toml, or $IQ_PLATFORM) describes, with real Slurm and r
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shlex
 import shutil
@@ -19,6 +20,7 @@ from .config import PACKAGE, ClusterError, Paths, locked, log, write_if_changed
 from .nodes import Layout, layout_path
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
+HOSTS = Path("/etc/hosts")
 REQUIRED = {"munged": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd", "sinfo": "slurm-client",
             "slurmdbd": "slurmdbd", "mariadbd": "mariadb-server", "runuser": "util-linux"}
 
@@ -42,6 +44,9 @@ def up(paths: Paths, platform: Platform) -> None:
     with locked(paths.lock):
         paths.state.mkdir(parents=True, exist_ok=True)
         paths.state.chmod(0o711)  # the daemons' users pass through it, whatever the umask
+        hosts_seen = paths.state / "host-etc-hosts.sha256"
+        if not hosts_seen.exists():
+            hosts_seen.write_text(hosts_digest())
         write_module_tree(paths, platform)
         if services_up(paths) and not is_up(paths):
             daemons.start_slurm(paths)  # a node whose slurmd died: it comes back, its jobs as Slurm decided
@@ -87,9 +92,19 @@ def down(paths: Paths) -> None:
         return
     with locked(paths.lock):
         daemons.stop_all(paths)
+        hosts_seen = paths.state / "host-etc-hosts.sha256"
+        changed = hosts_seen.exists() and hosts_seen.read_text() != hosts_digest()
         shutil.rmtree(paths.state)
         paths.lock.unlink()  # nothing of the instance is left; an `up` waiting for it starts afresh
+    if changed:
+        raise ClusterError(f"{HOSTS} changed while the instance ran: the nodes' names belong in "
+                           f"their own copy, bind-mounted in their namespaces (hpc_standin.nodes)")
     log("down")
+
+
+def hosts_digest() -> str:
+    """The host's /etc/hosts, which the nodes' private copy must leave as it was."""
+    return hashlib.sha256(HOSTS.read_bytes()).hexdigest()
 
 
 def is_up(paths: Paths) -> bool:
@@ -106,14 +121,14 @@ def status(paths: Paths) -> int:
     for daemon in daemons.daemons(paths):
         pid = daemon.pid()
         running += bool(pid)
-        print(f"{daemon.name:10} {'running, pid %d' % pid if pid else 'stopped'}")
+        print(f"{daemon.name:14} {'running, pid %d' % pid if pid else 'stopped'}")
     if running:
-        print(f"nodes      {daemons.node_state(paths) or 'unreachable'}")
+        print(f"{'nodes':14} {daemons.node_state(paths) or 'unreachable'}")
         layout = Layout.load(layout_path(paths))
         if layout and not layout.isolated:
-            print(f"layout     one node, not the platform's: {layout.single_reason}")
+            print(f"{'layout':14} one node, not the platform's: {layout.single_reason}")
         elif layout and len(layout.nodes) > os.cpu_count():
-            print(f"layout     {len(layout.nodes)} nodes share this machine's {os.cpu_count()} cores")
+            print(f"{'layout':14} {len(layout.nodes)} nodes share this machine's {os.cpu_count()} cores")
     return 0 if running == len(daemons.daemons(paths)) else 3
 
 

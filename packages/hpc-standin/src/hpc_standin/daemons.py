@@ -78,7 +78,7 @@ CONTROLLER = 3  # slurmctld's place in daemons()
 
 
 def slurmd(paths: Paths, node: str) -> Daemon:
-    return Daemon("slurmd", paths.state / "slurm" / f"slurmd-{node}.pid")
+    return Daemon(f"slurmd-{node}" if node else "slurmd", paths.state / "slurm" / f"slurmd-{node}.pid")
 
 
 def wait_until(condition, timeout: float, step: float = 0.1) -> bool:
@@ -314,14 +314,33 @@ def leftover_processes(paths: Paths) -> list[int]:
     return found
 
 
+def namespace_holders(paths: Paths) -> list[int]:
+    """Processes inside a node's namespaces: they see the nodes' /etc/hosts mounted over the host's.
+    A namespace lives as long as one of them does."""
+    mount = f" {paths.state / 'etc' / 'hosts'} /etc/hosts "
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and mount in (proc / "mountinfo").read_text():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def stop_all(paths: Paths) -> None:
+    """Jobs cancelled, daemons stopped, then what is left killed: no process, and so no namespace
+    and no mount of the instance, may outlive it."""
     if daemons(paths)[CONTROLLER].pid():
         cancel_jobs(paths)
     for daemon in reversed(daemons(paths)):
         daemon.stop()
-    for pid in leftover_processes(paths):
+    left = lambda: sorted(set(leftover_processes(paths) + namespace_holders(paths)))  # noqa: E731
+    for pid in left():
         log(f"killing leftover process {pid}")
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    if not wait_until(lambda: not left(), 10):
+        raise ClusterError(f"processes of the instance still alive after SIGKILL: {left()}")

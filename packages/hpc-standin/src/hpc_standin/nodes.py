@@ -3,8 +3,10 @@
 Each node is a `slurmd` of its own, started in a UTS and mount namespace (`unshare`): there it has
 the node's host name, a private /etc/hosts that names every node (the host's file is untouched),
 and its own node-local folder over the shared path of the jobs' folders, so a job's
-$SLURM_TMPDIR exists on its node only. All nodes share the host's network namespace, each on an
-address of its own in 127.0.1.0/24, so every service stays on loopback.
+$SLURM_TMPDIR exists on its node only. All nodes share the host's network namespace and its
+loopback address, each slurmd on a port of its own, so every service stays on loopback. One
+address for all: a node's programs connect from 127.0.0.1 whatever the address they reach, and
+Slurm answers a step's `srun` at the address its message came from, where `srun` must listen.
 
 Where namespaces cannot be made (not root, no `unshare`), the stand-in has one node named after
 the machine, as before, and says why: `Layout.single_reason`.
@@ -23,7 +25,7 @@ from hpc_platform import Platform
 from .config import Paths
 
 CPU_NODES = 2  # at least two, so that multi-node examples cross a node boundary
-FIRST_ADDRESS = "127.0.1.{}"
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,7 @@ def platform_layout(platform: Platform) -> list[Node]:
             else:
                 cpu.append((name, group))
     chosen = cpu[:CPU_NODES] + gpu[:1]
-    return [Node(name, FIRST_ADDRESS.format(index + 1), group.get("gpus", 0), group.get("gpu_type", ""))
-            for index, (name, group) in enumerate(chosen)]
+    return [Node(name, LOOPBACK, group.get("gpus", 0), group.get("gpu_type", "")) for name, group in chosen]
 
 
 def why_not_isolated() -> str | None:
@@ -95,14 +96,14 @@ def decide_layout(platform: Platform) -> Layout:
         reason = f"{platform.path}: the default partition has fewer than two nodes"
     if reason is not None:
         gpu = next((node for node in nodes if node.gpus), None)
-        single = Node(host, "127.0.0.1", gpu.gpus if gpu else 0, gpu.gpu_type if gpu else "")
+        single = Node(host, LOOPBACK, gpu.gpus if gpu else 0, gpu.gpu_type if gpu else "")
         return Layout([single], host, reason)
     return Layout(nodes, host)
 
 
 def hosts_file(layout: Layout) -> str:
     """/etc/hosts as each node sees it: loopback, the controller's machine, every node."""
-    lines = ["127.0.0.1 localhost", f"127.0.0.1 {layout.controller_host}"]
+    lines = [f"{LOOPBACK} localhost", f"{LOOPBACK} {layout.controller_host}"]
     lines += [f"{node.address} {node.name}" for node in layout.nodes]
     return "# /etc/hosts of the stand-in's nodes (bind-mounted in each node's namespace).\n" + \
         "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ from hpc_platform.pytest_plugin import platform_of
 
 from . import cli
 from .config import ClusterError, Paths, locked
+from .nodes import Layout, layout_path
 
 LEASE = pytest.StashKey[object]()  # the controller's open lock file, shared for the session
 CLUSTER = pytest.StashKey["Cluster"]()  # this process's, once a test needed it
@@ -136,7 +137,11 @@ def pytest_sessionfinish(session):
         return
     try:
         if (paths.state / STARTED_BY_PYTEST).exists():
-            cli.down(paths)
+            try:
+                cli.down(paths)
+            except ClusterError as error:  # something of the instance outlived it: the run failed
+                session.config.get_terminal_writer().line(f"hpc-standin down: {error}", red=True)
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if not paths.state.exists():
             # No instance (stopped, or never needed by this run) and no other session: its locks go too.
             paths.starting.unlink(missing_ok=True)
@@ -162,5 +167,8 @@ def pytest_pageharness_login(config):
         # Its GPUs are scheduled but have no device behind them. Its default partition preempts
         # the preemptible one on the same node, so the harness can play a node's owner there.
         owner = platform.default_partition if platform.preemption else None
-        return ShellSetup(setup=cluster.init, owner_partition=owner)
+        layout = Layout.load(layout_path(cluster.paths))
+        limitation = None if layout is None or layout.isolated else \
+            f"the stand-in has one node, {layout.nodes[0].name}: {layout.single_reason}"
+        return ShellSetup(setup=cluster.init, owner_partition=owner, limitation=limitation)
     return ShellSetup(inherit_environment=True, gpus=platform.has_gpus)

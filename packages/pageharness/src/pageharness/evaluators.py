@@ -39,7 +39,10 @@ def evaluate(example: Example) -> str | None:
     if block.options.needs_gpu and not page.login.gpus:
         # The one skip CI accepts: the summary lists these blocks apart, with their reason.
         pytest.skip(f"{page.path}:{block.line}: needs a GPU: {block.options.needs_gpu}")
-    return RUNNERS[block.kind](block, page, example)
+    problem = RUNNERS[block.kind](block, page, example)
+    if problem and page.login.limitation:
+        problem += f"\n(this cluster is not the platform's: {page.login.limitation})"
+    return problem
 
 
 def run_console(block: Block, page: Page, example: Example) -> str | None:
@@ -55,11 +58,11 @@ def run_console(block: Block, page: Page, example: Example) -> str | None:
         promised = expected_status_problem(step, result.status, block.options.exit if last else None)
         if promised:
             return command_failure(page, step, result, expected_status=promised)
-        if step.expected and not output_matches(step.expected, result.output):
+        if step.expected and not output_matches(step.expected, result.output, page.hosts):
             if page.update:
                 first, last_line = step.output_lines
                 page.updates.append(
-                    (first, last_line, merged_output(step.expected, result.output), block.indent)
+                    (first, last_line, merged_output(step.expected, result.output, page.hosts), block.indent)
                 )
                 continue
             return command_failure(page, step, result)
@@ -68,7 +71,7 @@ def run_console(block: Block, page: Page, example: Example) -> str | None:
 
 def command_failure(page: Page, step: Step, result: Result, **problems: str) -> str:
     """A command's failure, plus the page lines of the saved files its traceback goes through."""
-    message = failure_message(page.path, step, result.status, result.output, **problems)
+    message = failure_message(page.path, step, result.status, result.output, hosts=page.hosts, **problems)
     return "\n".join([message, *programs.saved_file_lines(page, result.output)])
 
 
@@ -159,18 +162,18 @@ def check_output(block: Block, page: Page, example: Example) -> str | None:
     expected = block.source.splitlines()
     while expected and not expected[-1].strip():
         expected.pop()
-    if output_matches(expected, page.last_job.output):
+    if output_matches(expected, page.last_job.output, page.hosts):
         return None
     if page.update:
         page.updates.append((
             block.body_line, block.body_line + len(expected) - 1,
-            merged_output(expected, page.last_job.output), block.indent,
+            merged_output(expected, page.last_job.output, page.hosts), block.indent,
         ))
         return None
     return (
         f"{page.path}:{block.body_line}: output of job {page.last_job.job_id} "
         f"({page.last_job.output_path})\n"
-        + unified_diff(expected, page.last_job.output, f"{page.path}:{block.body_line}")
+        + unified_diff(expected, page.last_job.output, f"{page.path}:{block.body_line}", page.hosts)
     )
 
 

@@ -43,6 +43,9 @@ class ShellSetup:
     # A partition whose jobs preempt those of the preemptible one: the harness may submit there to
     # play a node's owner (`.. test: preempt=SECONDS`). A stand-in's; a user of the real platform has none.
     owner_partition: str | None = None
+    # What the platform has and this cluster lacks (a stand-in with one node where namespaces
+    # cannot be made): said with every failure, which it may explain.
+    limitation: str | None = None
 
     def environment(self) -> dict[str, str]:
         if self.inherit_environment:

@@ -30,6 +30,7 @@ class Page:
     scratch: Path  # harness files (job-script prefixes...) kept out of the reader's HOME
     login: ShellSetup
     update: bool = False
+    hosts: frozenset[str] = frozenset()  # the platform's node names: in outputs, any of them matches
     job_grace: float = 120  # seconds its jobs may run on after the page, as after a reader logs out
     process_grace: float = 10  # seconds a process it started may outlive its shell (ending on its own)
     processes_before: set[int] = field(default_factory=set)  # the test process's, before the page

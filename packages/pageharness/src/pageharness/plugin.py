@@ -108,8 +108,10 @@ def harness_page(request, tmp_path_factory) -> Page:
     base = tmp_path_factory.mktemp(Path(path).stem)
     (base / "home").mkdir()
     (base / "scratch").mkdir()
+    platform = platform_of(request.config)
     page = Page(path, base / "home", base / "scratch", login_of(request.config),
                 update=request.config.getoption("--update-transcripts"),
+                hosts=frozenset(platform.node_names) if platform else frozenset(),
                 job_grace=float(request.config.getini("harness_job_grace")),
                 process_grace=float(request.config.getini("harness_process_grace")),
                 processes_before={child.pid for child in psutil.Process().children(recursive=True)})

@@ -139,19 +139,40 @@ def _normal(line: str) -> str:
     return " ".join(line.split())
 
 
-def _line_matches(pattern: str, line: str) -> bool:
+def _line_match(pattern: str, line: str, hosts: frozenset[str]) -> list[tuple[str, str]] | None:
+    """None if `line` does not match `pattern`, else the (shown, real) pairs of its host names.
+
+    A host name of the platform on the page stands for any of them: a job lands on whichever node
+    is free. Which name stands for which is checked over the whole output (see `align`)."""
     pattern, line = _normal(pattern), _normal(line)
-    if ELLIPSIS not in pattern:
-        return pattern == line
-    regex = ".*".join(re.escape(part) for part in pattern.split(ELLIPSIS))
-    return re.fullmatch(regex, line, re.DOTALL) is not None
+    shown = _host_words(hosts).findall(pattern) if hosts else []
+    if ELLIPSIS not in pattern and not shown:
+        return [] if pattern == line else None
+    any_host = "(" + "|".join(map(re.escape, sorted(hosts, key=len, reverse=True))) + ")"
+    pieces = []
+    for part in pattern.split(ELLIPSIS):
+        words = _host_words(hosts).split(part) if hosts else [part]
+        # split() keeps the names it splits on at the odd places
+        pieces.append("".join(any_host if index % 2 else re.escape(word) for index, word in enumerate(words)))
+    match = re.fullmatch(".*".join(pieces), line, re.DOTALL)
+    return None if match is None else list(zip(shown, match.groups()))
+
+
+@functools.lru_cache(maxsize=8)
+def _host_words(hosts: frozenset[str]) -> re.Pattern:
+    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(hosts, key=len, reverse=True)))
+                      + r")(?![\w-])")
+
+
+def _line_matches(pattern: str, line: str, hosts: frozenset[str] = frozenset()) -> bool:
+    return _line_match(pattern, line, hosts) is not None
 
 
 def _is_elision(pattern: str) -> bool:
     return pattern.strip() == ELLIPSIS
 
 
-def align(expected: list[str], actual: list[str]) -> tuple[int, list[str]]:
+def align(expected: list[str], actual: list[str], hosts: frozenset[str] = frozenset()) -> tuple[int, list[str]]:
     """Align shown output with real output; return (mismatches, merged lines).
 
     A line that is only `...` stands for any number of lines; `...` inside a line for any text.
@@ -159,6 +180,10 @@ def align(expected: list[str], actual: list[str]) -> tuple[int, list[str]]:
     written the way the page would show it: each matched line keeps the page's spelling (its
     inline `...`), each elision stays one `...` line. So `mismatches == 0` is the check, `merged`
     is what update mode writes, and diff(expected, merged) shows only real differences.
+
+    A name of `hosts` (the platform's nodes) on the page matches any of them, one name for one
+    node throughout: two names shown are two different nodes. A line whose node breaks that rule
+    is a changed line.
     """
     n, m = len(expected), len(actual)
     inf = float("inf")
@@ -181,9 +206,11 @@ def align(expected: list[str], actual: list[str]) -> tuple[int, list[str]]:
                 else:
                     best = min(best, cost[i + 1][j] + (0 if not pattern.strip() else 1))
                     if j < m:  # the same line, or a changed line (counted once, not twice)
-                        best = min(best, cost[i + 1][j + 1] + (0 if _line_matches(pattern, actual[j]) else 1))
+                        best = min(best, cost[i + 1][j + 1] + (0 if _line_matches(pattern, actual[j], hosts) else 1))
             cost[i][j] = best
     merged: list[str] = []
+    nodes: dict[str, str] = {}  # host name on the page -> the node it stood for
+    conflicts = 0
     i = j = 0
     while i < n or j < m:
         here = cost[i][j]
@@ -194,8 +221,13 @@ def align(expected: list[str], actual: list[str]) -> tuple[int, list[str]]:
             merged.append(expected[i])  # on a tie the elision ends: real lines stay visible
             i += 1
             continue
-        if i < n and j < m and _line_matches(expected[i], actual[j]) and cost[i + 1][j + 1] == here:
-            merged.append(expected[i] if expected[i].strip() else actual[j])
+        pairs = _line_match(expected[i], actual[j], hosts) if i < n and j < m else None
+        if pairs is not None and cost[i + 1][j + 1] == here:
+            if same_nodes(pairs, nodes):
+                merged.append(expected[i] if expected[i].strip() else actual[j])
+            else:
+                merged.append(actual[j])
+                conflicts += 1
             i, j = i + 1, j + 1
             continue
         if i < n and j < m and expected[i].strip() and cost[i + 1][j + 1] + 1 == here:
@@ -207,16 +239,25 @@ def align(expected: list[str], actual: list[str]) -> tuple[int, list[str]]:
             j += 1
             continue
         i += 1  # a shown line the real output does not have: dropped
-    return int(cost[0][0]), merged
+    return int(cost[0][0]) + conflicts, merged
 
 
-def output_matches(expected: list[str], actual: str) -> bool:
-    return align(expected, actual.splitlines())[0] == 0
+def same_nodes(pairs: list[tuple[str, str]], nodes: dict[str, str]) -> bool:
+    """Whether the line's (shown, real) host names agree with those seen so far; record them."""
+    for shown, real in pairs:
+        if nodes.get(shown, real) != real or real in nodes.values() and nodes.get(shown) != real:
+            return False
+        nodes[shown] = real
+    return True
 
 
-def unified_diff(expected: list[str], actual: str, label: str) -> str:
+def output_matches(expected: list[str], actual: str, hosts: frozenset[str] = frozenset()) -> bool:
+    return align(expected, actual.splitlines(), hosts)[0] == 0
+
+
+def unified_diff(expected: list[str], actual: str, label: str, hosts: frozenset[str] = frozenset()) -> str:
     """Expected vs real output as a unified diff, elided parts shown as the page elides them."""
-    merged = align(expected, actual.splitlines())[1]
+    merged = align(expected, actual.splitlines(), hosts)[1]
     lines = difflib.unified_diff(
         [line.rstrip() for line in expected],
         [line.rstrip() for line in merged],
@@ -235,6 +276,7 @@ def failure_message(
     *,
     expected_status: str | None = None,
     problem: str | None = None,
+    hosts: frozenset[str] = frozenset(),
 ) -> str:
     """Page, line and command first, then what differs: the reader's view of the failure."""
     head = f"{path}:{step.line}: $ " + step.command.replace("\n", "\n    ")
@@ -244,10 +286,10 @@ def failure_message(
     if expected_status is not None:
         parts.append(f"exit status {status}, expected {expected_status}")
     shown = output.rstrip("\n").splitlines()
-    if step.expected and not output_matches(step.expected, output):
+    if step.expected and not output_matches(step.expected, output, hosts):
         first = step.output_lines[0] if step.output_lines else step.line + 1
-        parts.append(unified_diff(step.expected, output, f"{path}:{first}"))
-        if len(shown) != len(align(step.expected, shown)[1]):  # an elision hid real lines
+        parts.append(unified_diff(step.expected, output, f"{path}:{first}", hosts))
+        if len(shown) != len(align(step.expected, shown, hosts)[1]):  # an elision hid real lines
             parts.append(_excerpt("full output", shown))
     elif expected_status is not None or problem:
         parts.append(_excerpt("output", shown))
@@ -270,9 +312,9 @@ def expected_status_problem(step: Step, status: int, explicit: int | None = None
     return None if status == 0 else "0"
 
 
-def merged_output(expected: list[str], actual: str) -> list[str]:
+def merged_output(expected: list[str], actual: str, hosts: frozenset[str] = frozenset()) -> list[str]:
     """What update mode writes under a command: the real output keeping the page's elisions."""
-    merged = align(expected, actual.splitlines())[1]
+    merged = align(expected, actual.splitlines(), hosts)[1]
     while merged and not merged[-1].strip():
         merged.pop()
     return merged

@@ -1,0 +1,68 @@
+"""The stand-in's nodes are the platform's: several slurmd, each with its host name, its own
+job folder, the shared home, and every node's name resolved; the login shell is none of them."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import hpc_platform
+import pytest
+from hpc_standin.nodes import Layout, layout_path, platform_layout
+
+REPO = Path(__file__).resolve().parents[2]
+PLATFORM = hpc_platform.load(REPO / "platform.toml")
+
+
+@pytest.fixture(scope="module")
+def layout(cluster_env) -> Layout:
+    if not cluster_env.standin:
+        pytest.skip("the real platform's nodes are its own")
+    found = Layout.load(layout_path(cluster_env.paths))
+    if not found.isolated:
+        pytest.fail(f"the stand-in runs one node, not the platform's: {found.single_reason}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+def test_sinfo_lists_the_platforms_nodes(cluster_env, layout, home):
+    listed = cluster_env.run("sinfo -h -N -o %N", home).stdout.split()
+    names = [node.name for node in platform_layout(PLATFORM)]
+    assert sorted(set(listed)) == sorted(names) == sorted(node.name for node in layout.nodes)
+    assert set(names) <= set(PLATFORM.node_names)
+    gpu_nodes = [group for group in PLATFORM.nodes if group.get("gpus")]
+    assert sum(not node.gpus for node in layout.nodes) >= 2 and any(node.gpus for node in layout.nodes) == bool(gpu_nodes)
+
+
+def test_a_job_on_two_nodes_sees_its_nodes_name_folder_home_and_every_node(cluster_env, layout, home):
+    """Each task writes a file in its $SLURM_TMPDIR and in the shared home, then looks for the other's."""
+    names = " ".join(node.name for node in layout.nodes)
+    script = home / "two-nodes.sh"
+    script.write_text(f"""#!/bin/bash
+#SBATCH --nodes=2 --ntasks-per-node=1 --time=5 --mem-per-cpu=500M --output=two-nodes.out
+srun bash -c 'me=$(hostname)
+  touch "$SLURM_TMPDIR/made-on-$me" "$HOME/seen-by-$me"
+  sleep 2
+  echo "$me node=$SLURMD_NODENAME tmpdir=$(ls "$SLURM_TMPDIR" | tr "\\n" " ")home=$(ls "$HOME" | grep -c seen-by-)"
+  getent hosts {names} | wc -l'
+""")
+    result = cluster_env.run("sbatch --wait two-nodes.sh >/dev/null && cat two-nodes.out", home, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.split("\n")
+    reports = sorted(line for line in lines if " node=" in line)
+    assert len(reports) == 2, result.stdout
+    hosts = [report.split()[0] for report in reports]
+    assert len(set(hosts)) == 2 and set(hosts) <= set(names.split())
+    for host, report in zip(hosts, reports):
+        # its own name, only its own file in its job folder, both files in the home they share
+        assert f"{host} node={host} tmpdir=made-on-{host} home=2" == report, report
+    assert lines.count(str(len(layout.nodes))) == 2, "a node does not resolve every node's name"
+
+
+def test_the_login_shell_is_not_a_compute_node(cluster_env, layout, home):
+    shown = cluster_env.run("hostname", home).stdout.strip()
+    assert shown == socket.gethostname() and shown not in {node.name for node in layout.nodes}
