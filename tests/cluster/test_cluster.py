@@ -82,8 +82,8 @@ def test_the_gpu_nodes_gpus_are_scheduled(sh):
     which; more GPUs than the node has are refused."""
     gpu = next(group for group in FACTS["nodes"] if group.get("gpus"))
     out = sh(f"srun -t 1 --gpus-per-node={gpu['gpu_type']}:{gpu['gpus']} printenv CUDA_VISIBLE_DEVICES; "
-             "srun -t 1 --gres=gpu printenv CUDA_VISIBLE_DEVICES").stdout.split()
-    assert out == [",".join(map(str, range(gpu["gpus"]))), "0"], out
+             "srun -t 1 --gres=gpu bash -c 'hostname; printenv CUDA_VISIBLE_DEVICES'").stdout.split()
+    assert out == [",".join(map(str, range(gpu["gpus"]))), gpu["names"][0], "0"], out
     refused = sh(f"srun -t 1 --gpus-per-node={gpu['gpus'] + 1} true 2>&1", ok=False)
     assert refused.returncode and "Requested node configuration is not available" in refused.stdout
 

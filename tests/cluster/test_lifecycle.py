@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,8 +31,8 @@ class Instance:
     state: Path  # where the stand-in puts it by default
 
 
-def cluster(instance: Instance, *args: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "IQ_CLUSTER_STATE"}
+def cluster(instance: Instance, *args: str, **environ: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "IQ_CLUSTER_STATE"} | environ
     env["IQ_CLUSTER_CACHE"] = str(instance.cache)  # the software built for the suite's own instance
     return subprocess.run([str(Path(sys.executable).parent / "hpc-standin"), "--platform", str(instance.site),
                            *args], env=env, text=True, capture_output=True, timeout=600)
@@ -52,11 +53,21 @@ def alive(pid: int) -> bool:
 
 @pytest.fixture
 def instance(cluster_env, tmp_path):
+    yield from instance_of(REPO / "platform.toml", cluster_env, tmp_path)
+
+
+@pytest.fixture
+def lab_instance(cluster_env, tmp_path):
+    """The second site's: two CPU nodes, no GPU node, no software to build."""
+    yield from instance_of(REPO / "tests" / "sites" / "lab" / "platform.toml", cluster_env, tmp_path)
+
+
+def instance_of(platform_file: Path, cluster_env, tmp_path):
     if not cluster_env.standin:
         pytest.skip("on the real platform: no stand-in to start and stop")
     site = tmp_path / "clone"
     site.mkdir()
-    shutil.copy(REPO / "platform.toml", site / "platform.toml")
+    shutil.copy(platform_file, site / "platform.toml")
     assert any(folder.stat().st_mode & 0o007 == 0 for folder in tmp_path.parents), \
         "pytest's temporary folders are private to their user: the point of this test"
     found = Instance(site / "platform.toml", cluster_env.paths.cache, Paths.for_site(site / "platform.toml").state)
@@ -102,14 +113,16 @@ def test_a_main_job_preempts_the_preemptible_ones(instance, tmp_path):
         return subprocess.run(["sbatch", "--parsable", f"--cpus-per-task={cores}", *args], env=env,
                               cwd=tmp_path, text=True, capture_output=True, check=True).stdout.strip()
 
+    node = Layout.load(layout_path(Paths(instance.state, instance.cache))).nodes[0].name  # all on one node
     script = tmp_path / "preemptible.sh"
     script.write_text("#!/bin/bash\ntrap 'echo SIGTERM; exit 0' TERM\necho started\nsleep 600 & wait\n")
     preempt = SLURM["preemption"]["partition"]
-    cancelled = sbatch(half, f"--partition={preempt}", "--output=cancelled.out", str(script))
-    requeued = sbatch(half, f"--partition={preempt}", "--requeue", "--output=requeued.out", str(script))
+    cancelled = sbatch(half, f"--partition={preempt}", f"--nodelist={node}", "--output=cancelled.out", str(script))
+    requeued = sbatch(half, f"--partition={preempt}", f"--nodelist={node}", "--requeue", "--output=requeued.out",
+                      str(script))
     # Each holds half the node, side by side; the main job then needs all of it.
     wait_for(lambda: all("started" in read(tmp_path / f"{name}.out") for name in ("cancelled", "requeued")), 60)
-    main = sbatch(2 * half, f"--partition={SLURM['default_partition']}", "--output=/dev/null",
+    main = sbatch(2 * half, f"--partition={SLURM['default_partition']}", f"--nodelist={node}", "--output=/dev/null",
                   "--wrap=sleep 1")
     # Slurm's scheduler looks for jobs to preempt on its own schedule: about a minute and a half.
     wait_for(lambda: "SIGTERM" in read(tmp_path / "cancelled.out")
@@ -180,3 +193,58 @@ def cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_without_namespaces_one_node_and_multi_node_examples_fail_saying_why(instance, tmp_path):
+    """No `unshare` on the PATH: the instance has one node, named after the machine, says why, and
+    a page's two-node example fails with that reason instead of passing on one node."""
+    tools = tmp_path / "bin-without-unshare"
+    tools.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+        for tool in Path(folder).iterdir():
+            if tool.name != "unshare" and not (tools / tool.name).exists():
+                (tools / tool.name).symlink_to(tool)
+    path = f"{tools}:/usr/local/sbin:/usr/sbin:/sbin"
+    started = cluster(instance, "up", PATH=path)
+    assert started.returncode == 0, started.stderr
+    assert "one node" in started.stderr and "no `unshare`" in started.stderr
+    assert "not the platform's: no `unshare`" in cluster(instance, "status").stdout
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "pytest.ini").write_text(f"[pytest]\naddopts = -p no:doctest\nharness_pages = .\n"
+                                      f"platform_file = {REPO / 'platform.toml'}\n")
+    shutil.copy(REPO / "tests" / "harness" / "fixtures" / "twonodes.rst", pages)
+    env = dict(os.environ, IQ_CLUSTER_STATE=str(instance.state), IQ_CLUSTER_CACHE=str(instance.cache))
+    result = subprocess.run([sys.executable, "-m", "pytest", "--platform=standin", "-p", "no:cacheprovider",
+                             "-p", "no:xdist", "twonodes.rst"], cwd=pages, env=env, text=True,
+                            capture_output=True, timeout=300)
+    for lock in (Paths(instance.state, instance.cache).sessions, Paths(instance.state, instance.cache).starting):
+        lock.unlink(missing_ok=True)  # the inner run's, which did not start the instance
+    assert result.returncode == 1, result.stdout
+    assert "srun: error: Unable to allocate resources" in result.stdout, result.stdout
+    assert (f"(this cluster is not the platform's: the stand-in has one node, {socket.gethostname().split('.')[0]}: "
+            "no `unshare` (util-linux) on this machine)") in result.stdout, result.stdout
+
+
+def test_nodes_get_cores_of_their_own_where_the_machine_has_enough(lab_instance, tmp_path):
+    """Two nodes on a machine of two cores or more: each node's jobs are pinned to its own cores;
+    more nodes than cores (the suite's own instance on two cores) would share them."""
+    cores = daemons.machine_cores()
+    if cores < 2:
+        pytest.skip(f"{cores} core: two nodes cannot have their own")
+    assert cluster(lab_instance, "up").returncode == 0
+    nodes = [node.name for node in Layout.load(layout_path(Paths(lab_instance.state, lab_instance.cache))).nodes]
+    per_node = cores // len(nodes)
+    assert f"each with {per_node} core(s) of its own" in cluster(lab_instance, "status").stdout
+    env = dict(os.environ, SLURM_CONF=str(lab_instance.state / "etc" / "slurm.conf"))
+    pinned = {}
+    for node in nodes:
+        ran = subprocess.run(["srun", f"--nodelist={node}", f"--cpus-per-task={per_node}", "--mem=100M",
+                              "--time=1", "python3", "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+                             env=env, cwd=tmp_path, text=True, capture_output=True, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        pinned[node] = ran.stdout.strip()
+    assert len(set(pinned.values())) == len(nodes), f"nodes share cores: {pinned}"
+    refused = subprocess.run(["srun", f"--nodelist={nodes[0]}", f"--cpus-per-task={per_node + 1}", "--time=1",
+                              "true"], env=env, cwd=tmp_path, text=True, capture_output=True, timeout=60)
+    assert "Requested node configuration is not available" in refused.stderr

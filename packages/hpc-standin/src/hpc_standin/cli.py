@@ -17,7 +17,7 @@ from hpc_platform import Platform
 
 from . import accounting, catalog, daemons, software
 from .config import PACKAGE, ClusterError, Paths, locked, log, write_if_changed
-from .nodes import Layout, layout_path
+from .nodes import Layout, layout_path, own_cores
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
 HOSTS = Path("/etc/hosts")
@@ -125,11 +125,19 @@ def status(paths: Paths) -> int:
     if running:
         print(f"{'nodes':14} {daemons.node_state(paths) or 'unreachable'}")
         layout = Layout.load(layout_path(paths))
-        if layout and not layout.isolated:
-            print(f"{'layout':14} one node, not the platform's: {layout.single_reason}")
-        elif layout and len(layout.nodes) > os.cpu_count():
-            print(f"{'layout':14} {len(layout.nodes)} nodes share this machine's {os.cpu_count()} cores")
+        if layout:
+            print(f"{'layout':14} {layout_summary(layout, daemons.machine_cores())}")
     return 0 if running == len(daemons.daemons(paths)) else 3
+
+
+def layout_summary(layout: Layout, cores: int) -> str:
+    names = ", ".join(node.name for node in layout.nodes)
+    if not layout.isolated:
+        return f"one node, {names}, not the platform's: {layout.single_reason}"
+    split = own_cores(len(layout.nodes), cores)
+    if split is None:
+        return f"{names} share this machine's {cores} cores (fewer cores than nodes)"
+    return f"{names}, each with {len(split[0])} core(s) of its own, where its jobs are pinned"
 
 
 def env_lines(paths: Paths, platform: Platform) -> str:
@@ -160,8 +168,8 @@ def env_lines(paths: Paths, platform: Platform) -> str:
         "# so that a shell on a node (salloc, a job) sets its own.",
         f"export -n HOSTNAME; HOSTNAME={q(platform.login_host)}",
         f"PS1={q(bash_prompt(platform))}",
-        "# Where the platform's Dask config names its nodes' network, the stand-in's single node has",
-        "# loopback only: dask-jobqueue's scheduler and workers must not listen on the host's network.",
+        "# The stand-in's nodes reach each other on the machine's loopback only: dask-jobqueue's",
+        "# scheduler and workers must not listen on the host's network.",
         "export DASK_JOBQUEUE__SLURM__INTERFACE=lo",
     ]) + "\n"
 

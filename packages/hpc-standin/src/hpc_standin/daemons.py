@@ -22,7 +22,7 @@ from hpc_platform import Platform
 from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
 from .config import PACKAGE, ClusterError, Paths, log
-from .nodes import Layout, Node, decide_layout, hosts_file, layout_path, node_folder
+from .nodes import Layout, Node, decide_layout, hosts_file, layout_path, node_folder, own_cores
 from .software import SPEC
 
 
@@ -184,13 +184,34 @@ def grace_seconds(platform: Platform) -> int:
 
 
 def node_lines(layout: Layout, topology: str, memory_mb: int) -> str:
-    """A NodeName line per node: its address, its own port, the machine's cores (which the nodes
-    share), an equal part of the jobs' memory, and its GPUs."""
+    """A NodeName line per node: its address, its own port, the machine's cores, an equal part of
+    the jobs' memory, and its GPUs. Where the machine has cores enough, each node's CpuSpecList
+    holds the CPUs of the other nodes' cores: Slurm gives them to no job of this node, and
+    task/affinity pins its jobs to the rest, so the nodes' jobs never share a core."""
     memory = memory_mb // len(layout.nodes)
-    return "\n".join(
-        f"NodeName={node.name} NodeAddr={node.address} NodeHostname={node.name} Port={free_port()} "
-        f"{topology} RealMemory={memory}" + (f" Gres=gpu:{node.gpu_type}:{node.gpus}" if node.gpus else "")
-        + " State=UNKNOWN" for node in layout.nodes)
+    shape = dict(word.split("=") for word in topology.split())
+    cores = int(shape["Boards"]) * int(shape["SocketsPerBoard"]) * int(shape["CoresPerSocket"])
+    threads = int(shape["ThreadsPerCore"])
+    split = own_cores(len(layout.nodes), cores)
+    lines = []
+    for index, node in enumerate(layout.nodes):
+        line = f"NodeName={node.name} NodeAddr={node.address} NodeHostname={node.name} Port={free_port()} " \
+               f"{topology} RealMemory={memory}"
+        if node.gpus:
+            line += f" Gres=gpu:{node.gpu_type}:{node.gpus}"
+        if split:
+            # Slurm's abstract CPU ids: the threads of core c are c*threads ... c*threads+threads-1.
+            others = [str(core * threads + thread) for core in range(cores) if core not in split[index]
+                      for thread in range(threads)]
+            if others:
+                line += f" CpuSpecList={','.join(others)}"
+        lines.append(line + " State=UNKNOWN")
+    return "\n".join(lines)
+
+
+def machine_cores() -> int:
+    shape = dict(word.split("=") for word in node_topology().split())
+    return int(shape["Boards"]) * int(shape["SocketsPerBoard"]) * int(shape["CoresPerSocket"])
 
 
 def write_gres_config(paths: Paths, layout: Layout) -> None:

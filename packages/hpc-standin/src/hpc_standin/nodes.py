@@ -112,3 +112,12 @@ def hosts_file(layout: Layout) -> str:
 def node_folder(paths: Paths, node: Node) -> Path:
     """What is node-local: the disk under $SLURM_TMPDIR."""
     return paths.state / "nodes" / node.name
+
+
+def own_cores(nodes: int, cores: int) -> list[range] | None:
+    """Each node's cores of the machine where it has one at least for each node, else None (the
+    nodes share every core)."""
+    per_node = cores // nodes
+    if not per_node:
+        return None
+    return [range(index * per_node, (index + 1) * per_node) for index in range(nodes)]

@@ -12,7 +12,8 @@ one block is still there in the next. Blocks are recognised as follows.
     incomplete: trailing ``\\``, an open quote or ``for``/``if``, a here-document; a leading ``> ``
     (PS2) on continuation lines is optional. Other lines are the expected output:
     ``...`` alone on a line matches any number of lines, ``...`` inside a line any text, runs of
-    spaces compare equal, blank lines do not matter. A command with no output lines under it is not
+    spaces compare equal, blank lines do not matter. A node name of platform.toml stands for any of
+    its nodes, one for one (two names shown: two different nodes). A command with no output lines under it is not
     compared (only its exit status is). The prompt is checked too: ``(qutip)`` means a venv named
     qutip is active, no prefix means none is; ``~`` means the shell is in HOME, another word is the
     current folder's name.

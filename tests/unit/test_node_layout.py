@@ -1,0 +1,57 @@
+"""The stand-in's layout of nodes, from platform.toml, and why it falls back to one node."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import hpc_platform
+import pytest
+from hpc_standin.nodes import Layout, decide_layout, hosts_file, platform_layout, why_not_isolated
+
+PLATFORM = hpc_platform.load(Path(__file__).resolve().parents[2] / "platform.toml")
+
+
+def test_the_layout_is_two_cpu_nodes_and_the_gpu_node_of_the_default_partition():
+    nodes = platform_layout(PLATFORM)
+    groups = [group for group in PLATFORM.nodes if group["partition"] == PLATFORM.default_partition]
+    cpu = [name for group in groups if not group.get("gpus") for name in group["names"]]
+    gpu = next(group for group in groups if group.get("gpus"))
+    assert [node.name for node in nodes] == cpu[:2] + gpu["names"][:1]
+    assert (nodes[-1].gpus, nodes[-1].gpu_type) == (gpu["gpus"], gpu["gpu_type"])
+    assert not nodes[0].gpus
+
+
+def test_every_node_resolves_every_nodes_name(tmp_path):
+    layout = Layout(platform_layout(PLATFORM), "machine")
+    text = hosts_file(layout)
+    assert {line.split()[1] for line in text.splitlines() if not line.startswith("#")} >= \
+        {node.name for node in layout.nodes} | {"localhost", "machine"}
+    layout.save(tmp_path / "nodes.json")
+    assert Layout.load(tmp_path / "nodes.json") == layout
+
+
+def test_without_unshare_one_node_named_after_the_machine_with_the_gpus(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no unshare on it
+    layout = decide_layout(PLATFORM)
+    assert not layout.isolated and "no `unshare`" in layout.single_reason
+    assert [node.name for node in layout.nodes] == [layout.controller_host]
+    assert layout.nodes[0].gpus == platform_layout(PLATFORM)[-1].gpus
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to try it as another user")
+def test_a_user_who_cannot_make_namespaces_is_told_why():
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the probe as `nobody`, who may not make a mount namespace
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(write, str(why_not_isolated()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        reason = pipe.read()
+    os.waitpid(child, 0)
+    assert reason.startswith("`unshare --uts --mount` failed:"), reason
+    assert why_not_isolated() is None  # root here: the platform's layout
