@@ -189,9 +189,7 @@ def node_lines(layout: Layout, topology: str, memory_mb: int) -> str:
     holds the CPUs of the other nodes' cores: Slurm gives them to no job of this node, and
     task/affinity pins its jobs to the rest, so the nodes' jobs never share a core."""
     memory = memory_mb // len(layout.nodes)
-    shape = dict(word.split("=") for word in topology.split())
-    cores = int(shape["Boards"]) * int(shape["SocketsPerBoard"]) * int(shape["CoresPerSocket"])
-    threads = int(shape["ThreadsPerCore"])
+    cores, threads = cores_and_threads(topology)
     split = own_cores(len(layout.nodes), cores)
     lines = []
     for index, node in enumerate(layout.nodes):
@@ -209,9 +207,15 @@ def node_lines(layout: Layout, topology: str, memory_mb: int) -> str:
     return "\n".join(lines)
 
 
+def cores_and_threads(topology: str) -> tuple[int, int]:
+    """The machine's cores and threads per core, from its node_topology()."""
+    shape = dict(word.split("=") for word in topology.split())
+    cores = int(shape["Boards"]) * int(shape["SocketsPerBoard"]) * int(shape["CoresPerSocket"])
+    return cores, int(shape["ThreadsPerCore"])
+
+
 def machine_cores() -> int:
-    shape = dict(word.split("=") for word in node_topology().split())
-    return int(shape["Boards"]) * int(shape["SocketsPerBoard"]) * int(shape["CoresPerSocket"])
+    return cores_and_threads(node_topology())[0]
 
 
 def write_gres_config(paths: Paths, layout: Layout) -> None:
