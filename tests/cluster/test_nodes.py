@@ -20,7 +20,7 @@ def layout(cluster_env) -> Layout:
         pytest.skip("the real platform's nodes are its own")
     found = Layout.load(layout_path(cluster_env.paths))
     if not found.isolated:
-        pytest.fail(f"the stand-in runs one node, not the platform's: {found.single_reason}")
+        pytest.fail(found.limitation)
     return found
 
 

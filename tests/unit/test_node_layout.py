@@ -34,6 +34,8 @@ def test_without_unshare_one_node_named_after_the_machine_with_the_gpus(monkeypa
     monkeypatch.setenv("PATH", str(tmp_path))  # no unshare on it
     layout = decide_layout(PLATFORM)
     assert not layout.isolated and "no `unshare`" in layout.single_reason
+    assert layout.limitation == f"the stand-in has one node, {layout.controller_host}: {layout.single_reason}"
+    assert Layout(platform_layout(PLATFORM), "machine").limitation is None
     assert [node.name for node in layout.nodes] == [layout.controller_host]
     assert layout.nodes[0].gpus == platform_layout(PLATFORM)[-1].gpus
 

@@ -131,9 +131,9 @@ def status(paths: Paths) -> int:
 
 
 def layout_summary(layout: Layout, cores: int) -> str:
-    names = ", ".join(node.name for node in layout.nodes)
     if not layout.isolated:
-        return f"one node, {names}, not the platform's: {layout.single_reason}"
+        return layout.limitation
+    names = ", ".join(node.name for node in layout.nodes)
     split = own_cores(len(layout.nodes), cores)
     if split is None:
         return f"{names} share this machine's {cores} cores (fewer cores than nodes)"

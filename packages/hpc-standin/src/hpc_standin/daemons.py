@@ -247,7 +247,7 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
         (state / folder).mkdir(parents=True, exist_ok=True)
     layout = decide_layout(platform)
     if not layout.isolated:
-        log(f"one node, {layout.nodes[0].name}, not the platform's layout: {layout.single_reason}")
+        log(layout.limitation)
     layout.save(layout_path(paths))
     (state / "etc" / "hosts").write_text(hosts_file(layout))
     for node in layout.nodes:

@@ -9,7 +9,7 @@ address for all: a node's programs connect from 127.0.0.1 whatever the address t
 Slurm answers a step's `srun` at the address its message came from, where `srun` must listen.
 
 Where namespaces cannot be made (not root, no `unshare`), the stand-in has one node named after
-the machine, as before, and says why: `Layout.single_reason`.
+the machine, as before, and says why: `Layout.limitation`.
 """
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ class Layout:
     @property
     def isolated(self) -> bool:
         return self.single_reason is None
+
+    @property
+    def limitation(self) -> str | None:
+        """What this layout lacks of the platform's, in the words `up`, `status` and the pages'
+        failures all use; None for the platform's layout."""
+        return None if self.isolated else f"the stand-in has one node, {self.nodes[0].name}: {self.single_reason}"
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))

@@ -168,7 +168,5 @@ def pytest_pageharness_login(config):
         # the preemptible one on the same node, so the harness can play a node's owner there.
         owner = platform.default_partition if platform.preemption else None
         layout = Layout.load(layout_path(cluster.paths))
-        limitation = None if layout is None or layout.isolated else \
-            f"the stand-in has one node, {layout.nodes[0].name}: {layout.single_reason}"
-        return ShellSetup(setup=cluster.init, owner_partition=owner, limitation=limitation)
+        return ShellSetup(setup=cluster.init, owner_partition=owner, limitation=layout and layout.limitation)
     return ShellSetup(inherit_environment=True, gpus=platform.has_gpus)

@@ -91,7 +91,6 @@ class Tally:
         else:
             write("every code block of the pages ran")
 
-
     def write_needs_gpu(self, terminalreporter, root: Path) -> None:
         apart = [record for record in self.records if "needs_gpu" in record]
         if not apart:
