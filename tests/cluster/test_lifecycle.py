@@ -4,6 +4,7 @@ only its owner may enter, as a clone in a 0700 home or a `mktemp -d` folder does
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -103,9 +104,6 @@ def test_daemons_listen_on_loopback_only(cluster_env):
 def test_a_main_job_preempts_the_preemptible_ones(instance, tmp_path):
     """The platform's iq-preempt: a job of the default partition that needs the node cancels the
     preemptible jobs with SIGTERM, and requeues the one that asked for --requeue."""
-    half = (os.cpu_count() or 1) // 2
-    if not half:
-        pytest.skip("one core: two preemptible jobs cannot run side by side")
     assert cluster(instance, "up").returncode == 0
     env = dict(os.environ, SLURM_CONF=str(instance.state / "etc" / "slurm.conf"))
 
@@ -113,7 +111,8 @@ def test_a_main_job_preempts_the_preemptible_ones(instance, tmp_path):
         return subprocess.run(["sbatch", "--parsable", f"--cpus-per-task={cores}", *args], env=env,
                               cwd=tmp_path, text=True, capture_output=True, check=True).stdout.strip()
 
-    node = Layout.load(layout_path(Paths(instance.state, instance.cache))).nodes[0].name  # all on one node
+    first = Layout.load(layout_path(Paths(instance.state, instance.cache))).nodes[0]
+    node, half = first.name, first.cores // 2  # all on one node
     script = tmp_path / "preemptible.sh"
     script.write_text("#!/bin/bash\ntrap 'echo SIGTERM; exit 0' TERM\necho started\nsleep 600 & wait\n")
     preempt = SLURM["preemption"]["partition"]
@@ -122,7 +121,7 @@ def test_a_main_job_preempts_the_preemptible_ones(instance, tmp_path):
                       str(script))
     # Each holds half the node, side by side; the main job then needs all of it.
     wait_for(lambda: all("started" in read(tmp_path / f"{name}.out") for name in ("cancelled", "requeued")), 60)
-    main = sbatch(2 * half, f"--partition={SLURM['default_partition']}", f"--nodelist={node}", "--output=/dev/null",
+    main = sbatch(first.cores, f"--partition={SLURM['default_partition']}", f"--nodelist={node}", "--output=/dev/null",
                   "--wrap=sleep 1")
     # Slurm's scheduler looks for jobs to preempt on its own schedule: about a minute and a half.
     wait_for(lambda: "SIGTERM" in read(tmp_path / "cancelled.out")
@@ -166,7 +165,7 @@ def test_a_node_whose_slurmd_dies_is_marked_down_and_up_brings_it_back(instance,
     slurmd = int((instance.state / "slurm" / f"slurmd-{node}.pid").read_text())
     os.kill(slurmd, signal.SIGKILL)
     # SlurmdTimeout (30 s) and the controller's pings: about 45 s here.
-    wait_for(lambda: node_state(env, node).startswith("down"), 150)
+    wait_for(lambda: "DOWN" in node_detail(env, node)["State"], 150)
     wait_for(lambda: job_state(env, job) == "NODE_FAIL", 60)
     assert cluster(instance, "up").returncode == 0
     assert node_state(env, node) in ("idle", "mixed")
@@ -180,6 +179,13 @@ def test_a_node_whose_slurmd_dies_is_marked_down_and_up_brings_it_back(instance,
 def node_state(env: dict, node: str) -> str:
     return subprocess.run(["sinfo", "-h", "-N", "-n", node, "-o", "%T"], env=env, text=True,
                           capture_output=True).stdout.split("\n")[0].strip()
+
+
+def node_detail(env: dict, node: str) -> dict:
+    """scontrol's view of the node: sinfo shows a down node that still holds the lost job's
+    CPUs (of its many) as mixed*."""
+    out = subprocess.run(["scontrol", "-o", "show", "node", node], env=env, text=True, capture_output=True).stdout
+    return dict(word.split("=", 1) for word in out.split() if "=" in word)
 
 
 def processes_of(instance: Instance) -> list[int]:
@@ -226,25 +232,28 @@ def test_without_namespaces_one_node_and_multi_node_examples_fail_saying_why(ins
     assert f"(this cluster is not the platform's: {limitation})" in result.stdout, result.stdout
 
 
-def test_nodes_get_cores_of_their_own_where_the_machine_has_enough(lab_instance, tmp_path):
-    """Two nodes on a machine of two cores or more: each node's jobs are pinned to its own cores;
-    more nodes than cores (the suite's own instance on two cores) would share them."""
-    cores = daemons.machine_cores()
-    if cores < 2:
-        pytest.skip(f"{cores} core: two nodes cannot have their own")
+def test_nodes_get_cpus_of_their_own_where_the_machine_has_enough(lab_instance, tmp_path):
+    """Two nodes of the lab site on a machine of two CPUs or more: each node's jobs are pinned to
+    CPUs of its own (bind_task), while Slurm gives them the platform's cores, and refuses one more."""
+    cpus = daemons.machine_cpus()
+    if len(cpus) < 2:
+        pytest.skip(f"{len(cpus)} CPU: two nodes cannot have their own")
     assert cluster(lab_instance, "up").returncode == 0
-    nodes = [node.name for node in Layout.load(layout_path(Paths(lab_instance.state, lab_instance.cache))).nodes]
-    per_node = cores // len(nodes)
-    assert f"each with {per_node} core(s) of its own" in cluster(lab_instance, "status").stdout
+    nodes = Layout.load(layout_path(Paths(lab_instance.state, lab_instance.cache))).nodes
+    per_node = len(cpus) // len(nodes)
+    assert f"each node's jobs run on {per_node} of this machine's CPUs, its own" in \
+        cluster(lab_instance, "status").stdout
     env = dict(os.environ, SLURM_CONF=str(lab_instance.state / "etc" / "slurm.conf"))
     pinned = {}
     for node in nodes:
-        ran = subprocess.run(["srun", f"--nodelist={node}", f"--cpus-per-task={per_node}", "--mem=100M",
+        ran = subprocess.run(["srun", f"--nodelist={node.name}", f"--cpus-per-task={node.cores}", "--mem=100M",
                               "--time=1", "python3", "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
                              env=env, cwd=tmp_path, text=True, capture_output=True, timeout=120)
         assert ran.returncode == 0, ran.stderr
-        pinned[node] = ran.stdout.strip()
-    assert len(set(pinned.values())) == len(nodes), f"nodes share cores: {pinned}"
-    refused = subprocess.run(["srun", f"--nodelist={nodes[0]}", f"--cpus-per-task={per_node + 1}", "--time=1",
-                              "true"], env=env, cwd=tmp_path, text=True, capture_output=True, timeout=60)
+        pinned[node.name] = ran.stdout.strip()
+    assert len(set(pinned.values())) == len(nodes), f"nodes share CPUs: {pinned}"
+    assert all(len(json.loads(share)) == per_node for share in pinned.values()), pinned
+    refused = subprocess.run(["srun", f"--nodelist={nodes[0].name}", f"--cpus-per-task={nodes[0].cores + 1}",
+                              "--time=1", "true"], env=env, cwd=tmp_path, text=True, capture_output=True,
+                             timeout=60)
     assert "Requested node configuration is not available" in refused.stderr

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from hpc_standin.nodes import Layout, decide_layout, hosts_file, platform_layout, why_not_isolated
+from hpc_standin.nodes import (Layout, decide_layout, hosts_file, machine_cpus_of, platform_layout,
+                               why_not_isolated)
 
 PLATFORM = hpc_platform.load(Path(__file__).resolve().parents[2] / "platform.toml")
 
@@ -19,6 +20,16 @@ def test_the_layout_is_two_cpu_nodes_and_the_gpu_node_of_the_default_partition()
     assert [node.name for node in nodes] == cpu[:2] + gpu["names"][:1]
     assert (nodes[-1].gpus, nodes[-1].gpu_type) == (gpu["gpus"], gpu["gpu_type"])
     assert not nodes[0].gpus
+    # The platform's sizes, as Slurm will see them: the limits a job meets are the platform's.
+    assert (nodes[0].cores, nodes[-1].cores) == (groups[0]["cores"], gpu["cores"])
+    assert nodes[0].memory_mb == hpc_platform.megabytes(groups[0]["memory"]) == 500 * 1024
+
+
+def test_nodes_share_the_machines_cpus_or_get_their_own():
+    layout = Layout(platform_layout(PLATFORM), "machine")
+    names = [node.name for node in layout.nodes]
+    assert machine_cpus_of(layout, [0, 1]) == {name: [0, 1] for name in names}
+    assert machine_cpus_of(layout, list(range(7))) == dict(zip(names, ([0, 1], [2, 3], [4, 5])))
 
 
 def test_every_node_resolves_every_nodes_name(tmp_path):
@@ -38,6 +49,7 @@ def test_without_unshare_one_node_named_after_the_machine_with_the_gpus(monkeypa
     assert Layout(platform_layout(PLATFORM), "machine").limitation is None
     assert [node.name for node in layout.nodes] == [layout.controller_host]
     assert layout.nodes[0].gpus == platform_layout(PLATFORM)[-1].gpus
+    assert layout.nodes[0].cores == platform_layout(PLATFORM)[0].cores
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to try it as another user")

@@ -213,6 +213,11 @@ class Lines:
         return PlatformError(f"{self.path}:{self.of(keys)}: {dotted}: {message}")
 
 
+def megabytes(memory: str) -> int:
+    """A memory size of platform.toml ("500G", "2T") in MB, Slurm's unit."""
+    return int(memory[:-1]) * {"M": 1, "G": 1024, "T": 1024 ** 2}[memory[-1]]
+
+
 def type_name(kind) -> str:
     return {str: "a string", int: "an integer", bool: "true or false", list: "a list",
             dict: "a table"}.get(kind, str(kind))
@@ -229,6 +234,8 @@ def check_value(spec: Key, value, keys: tuple, lines: Lines) -> None:
                 raise lines.error(keys, f"{key!r} must be {type_name(spec.items)}, not {item!r}")
     if spec.choices and value not in spec.choices:
         raise lines.error(keys, f"must be one of {', '.join(spec.choices)}, not {value!r}")
+    if spec.pattern and not re.fullmatch(spec.pattern, value):
+        raise lines.error(keys, f"must be {spec.form}, not {value!r}")
 
 
 def check_table(spec: Table, value, keys: tuple, lines: Lines) -> None:

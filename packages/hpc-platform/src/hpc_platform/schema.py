@@ -15,6 +15,8 @@ class Key:
     required: bool = True
     items: type | None = None  # the type of a list's items or a dict's values
     choices: tuple = ()
+    pattern: str = ""  # a string's form, as a regular expression it must match whole
+    form: str = ""  # that form as the error message tells it
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ SCHEMA = Table({
         "names": Key(list, items=str),
         "partition": Key(str),
         "cores": Key(int),
-        "memory": Key(str),
+        "memory": Key(str, pattern=r"[1-9][0-9]*[MGT]", form="a number and M, G or T, as 500G"),
         "processors": Key(str, required=False),
         "local_disk": Key(str, required=False),
         "gpus": Key(int, required=False),

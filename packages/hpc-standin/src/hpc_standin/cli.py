@@ -17,7 +17,7 @@ from hpc_platform import Platform
 
 from . import accounting, catalog, daemons, software
 from .config import PACKAGE, ClusterError, Paths, locked, log, write_if_changed
-from .nodes import Layout, layout_path, own_cores
+from .nodes import Layout, layout_path, machine_cpus_of
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
 HOSTS = Path("/etc/hosts")
@@ -126,18 +126,19 @@ def status(paths: Paths) -> int:
         print(f"{'nodes':14} {daemons.node_state(paths) or 'unreachable'}")
         layout = Layout.load(layout_path(paths))
         if layout:
-            print(f"{'layout':14} {layout_summary(layout, daemons.machine_cores())}")
+            print(f"{'layout':14} {layout_summary(layout, daemons.machine_cpus())}")
     return 0 if running == len(daemons.daemons(paths)) else 3
 
 
-def layout_summary(layout: Layout, cores: int) -> str:
+def layout_summary(layout: Layout, cpus: list[int]) -> str:
+    """The nodes as Slurm sees them, then the machine's CPUs their jobs run on."""
+    nodes = ", ".join(f"{node.name} ({node.cores} cores, {node.memory_mb // 1024} GB)" for node in layout.nodes)
     if not layout.isolated:
-        return layout.limitation
-    names = ", ".join(node.name for node in layout.nodes)
-    split = own_cores(len(layout.nodes), cores)
-    if split is None:
-        return f"{names} share this machine's {cores} cores (fewer cores than nodes)"
-    return f"{names}, each with {len(split[0])} core(s) of its own, where its jobs are pinned"
+        return f"{layout.limitation}; {nodes}"
+    shares = machine_cpus_of(layout, cpus)
+    if all(len(share) == len(cpus) for share in shares.values()):
+        return f"{nodes}: their jobs share this machine's {len(cpus)} CPUs (fewer CPUs than nodes)"
+    return f"{nodes}: each node's jobs run on {len(cpus) // len(layout.nodes)} of this machine's CPUs, its own"
 
 
 def env_lines(paths: Paths, platform: Platform) -> str:

@@ -6,6 +6,7 @@ the processes named by those pid files (checked against /proc, since pids get re
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import secrets
@@ -14,6 +15,7 @@ import socket
 import stat
 import string
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,8 @@ from hpc_platform import Platform
 from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
 from .config import PACKAGE, ClusterError, Paths, log
-from .nodes import Layout, Node, decide_layout, hosts_file, layout_path, node_folder, own_cores
+from .nodes import (Layout, Node, decide_layout, hosts_file, layout_path, machine_cpus_of, machine_cpus_path,
+                    node_folder)
 from .software import SPEC
 
 
@@ -141,19 +144,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def node_topology() -> str:
-    """slurmd -C's view of the cores (what slurmd checks the node line against), minus memory."""
-    out = subprocess.run(["slurmd", "-C"], capture_output=True, text=True, check=True).stdout
-    words = out.split("\n")[0].split()
-    return " ".join(w for w in words if w.split("=")[0] in
-                    ("CPUs", "Boards", "SocketsPerBoard", "CoresPerSocket", "ThreadsPerCore"))
-
-
-def node_memory_mb() -> int:
-    """80% of the machine's memory: enough for jobs, and the rest for the daemons and the tests."""
-    meminfo = Path("/proc/meminfo").read_text().split("\n")
-    total_kb = int(next(line for line in meminfo if line.startswith("MemTotal:")).split()[1])
-    return int(total_kb / 1024 * 0.8)
+def machine_cpus() -> list[int]:
+    """The CPUs this process may run on: what the nodes' jobs share."""
+    return sorted(os.sched_getaffinity(0))
 
 
 def render(template: str, target: Path, mode: int = 0o644, **values) -> None:
@@ -183,39 +176,17 @@ def grace_seconds(platform: Platform) -> int:
     return min(platforms, SPEC.get("slurm", {}).get("grace_seconds", platforms))
 
 
-def node_lines(layout: Layout, topology: str, memory_mb: int) -> str:
-    """A NodeName line per node: its address, its own port, the machine's cores, an equal part of
-    the jobs' memory, and its GPUs. Where the machine has cores enough, each node's CpuSpecList
-    holds the CPUs of the other nodes' cores: Slurm gives them to no job of this node, and
-    task/affinity pins its jobs to the rest, so the nodes' jobs never share a core."""
-    memory = memory_mb // len(layout.nodes)
-    cores, threads = cores_and_threads(topology)
-    split = own_cores(len(layout.nodes), cores)
+def node_lines(layout: Layout) -> str:
+    """A NodeName line per node: its address, its own port, the platform's cores and memory for
+    it (config_overrides: slurmd does not check them against the machine), and its GPUs."""
     lines = []
-    for index, node in enumerate(layout.nodes):
+    for node in layout.nodes:
         line = f"NodeName={node.name} NodeAddr={node.address} NodeHostname={node.name} Port={free_port()} " \
-               f"{topology} RealMemory={memory}"
+               f"CPUs={node.cores} RealMemory={node.memory_mb}"
         if node.gpus:
             line += f" Gres=gpu:{node.gpu_type}:{node.gpus}"
-        if split:
-            # Slurm's abstract CPU ids: the threads of core c are c*threads ... c*threads+threads-1.
-            others = [str(core * threads + thread) for core in range(cores) if core not in split[index]
-                      for thread in range(threads)]
-            if others:
-                line += f" CpuSpecList={','.join(others)}"
         lines.append(line + " State=UNKNOWN")
     return "\n".join(lines)
-
-
-def cores_and_threads(topology: str) -> tuple[int, int]:
-    """The machine's cores and threads per core, from its node_topology()."""
-    shape = dict(word.split("=") for word in topology.split())
-    cores = int(shape["Boards"]) * int(shape["SocketsPerBoard"]) * int(shape["CoresPerSocket"])
-    return cores, int(shape["ThreadsPerCore"])
-
-
-def machine_cores() -> int:
-    return cores_and_threads(node_topology())[0]
 
 
 def write_gres_config(paths: Paths, layout: Layout) -> None:
@@ -256,10 +227,12 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
            cluster_name=platform.cluster_name, ctld_port=free_port(), state=state,
            accounting=accounting, partitions=partition_lines(platform, ",".join(n.name for n in layout.nodes)),
            gres_types="GresTypes=gpu" if any(n.gpus for n in layout.nodes) else "",
-           nodes=node_lines(layout, node_topology(), node_memory_mb()))
+           nodes=node_lines(layout))
+    machine_cpus_path(paths).write_text(json.dumps(machine_cpus_of(layout, machine_cpus())))
     write_gres_config(paths, layout)
     for script in ("prolog.sh", "taskprolog.sh", "epilog.sh"):
-        render(script, state / "etc" / script, mode=0o755, tmpdir=tmpdir)
+        render(script, state / "etc" / script, mode=0o755, tmpdir=tmpdir, python=sys.executable,
+               bind_task=PACKAGE / "bind_task.py", machine_cpus=machine_cpus_path(paths))
 
 
 def start_slurm(paths: Paths) -> None:

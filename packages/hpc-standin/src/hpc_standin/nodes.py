@@ -1,4 +1,8 @@
-"""The stand-in's compute nodes: the platform's layout of its default partition, scaled down.
+"""The stand-in's compute nodes: the platform's nodes of its default partition, fewer of them.
+
+Each node has the cores and memory platform.toml gives it, as Slurm sees them: the limits a job
+meets are the platform's, whatever the machine. The machine's real cores are shared out by
+`machine_cores_of` and `bind_task`, since Slurm cannot pin a task to cores the machine lacks.
 
 Each node is a `slurmd` of its own, started in a UTS and mount namespace (`unshare`): there it has
 the node's host name, a private /etc/hosts that names every node (the host's file is untouched),
@@ -20,7 +24,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hpc_platform import Platform
+from hpc_platform import Platform, megabytes
 
 from .config import Paths
 
@@ -32,6 +36,8 @@ LOOPBACK = "127.0.0.1"
 class Node:
     name: str
     address: str
+    cores: int
+    memory_mb: int
     gpus: int = 0
     gpu_type: str = ""
 
@@ -80,7 +86,8 @@ def platform_layout(platform: Platform) -> list[Node]:
             else:
                 cpu.append((name, group))
     chosen = cpu[:CPU_NODES] + gpu[:1]
-    return [Node(name, LOOPBACK, group.get("gpus", 0), group.get("gpu_type", "")) for name, group in chosen]
+    return [Node(name, LOOPBACK, group["cores"], megabytes(group["memory"]), group.get("gpus", 0),
+                 group.get("gpu_type", "")) for name, group in chosen]
 
 
 def why_not_isolated() -> str | None:
@@ -102,7 +109,9 @@ def decide_layout(platform: Platform) -> Layout:
         reason = f"{platform.path}: the default partition has fewer than two nodes"
     if reason is not None:
         gpu = next((node for node in nodes if node.gpus), None)
-        single = Node(host, LOOPBACK, gpu.gpus if gpu else 0, gpu.gpu_type if gpu else "")
+        shape = nodes[0]  # the first CPU node's size, and the GPUs of the GPU node
+        single = Node(host, LOOPBACK, shape.cores, shape.memory_mb, gpu.gpus if gpu else 0,
+                      gpu.gpu_type if gpu else "")
         return Layout([single], host, reason)
     return Layout(nodes, host)
 
@@ -120,10 +129,14 @@ def node_folder(paths: Paths, node: Node) -> Path:
     return paths.state / "nodes" / node.name
 
 
-def own_cores(nodes: int, cores: int) -> list[range] | None:
-    """Each node's cores of the machine where it has one at least for each node, else None (the
-    nodes share every core)."""
-    per_node = cores // nodes
+def machine_cpus_of(layout: Layout, cpus: list[int]) -> dict[str, list[int]]:
+    """The machine's CPUs each node's tasks run on: a share of their own where the machine has one
+    at least for each node, else all of them (the nodes share every CPU)."""
+    per_node = len(cpus) // len(layout.nodes)
     if not per_node:
-        return None
-    return [range(index * per_node, (index + 1) * per_node) for index in range(nodes)]
+        return {node.name: list(cpus) for node in layout.nodes}
+    return {node.name: cpus[index * per_node:(index + 1) * per_node] for index, node in enumerate(layout.nodes)}
+
+
+def machine_cpus_path(paths: Paths) -> Path:
+    return paths.state / "etc" / "machine-cpus.json"
