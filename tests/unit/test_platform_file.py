@@ -34,6 +34,8 @@ MISTAKES = {
                                         r"modules\.scipy-stack\.default: '2099a' is not one of its versions"),
     "a type Lmod does not label": ('property = "mpi"', 'property = "gpu"',
                                    r"modules\.openmpi\.property: must be one of tools, math, mpi"),
+    "a memory Slurm cannot read": ('memory = "500G"', 'memory = "500 GB"',
+                                   r"nodes\[0\]\.memory: must be a number and M, G or T, as 500G, not '500 GB'"),
     "a login module the catalog lacks": ('"openmpi/4.1.5", ', '"openmpi/5.0.0", ',
                                          r"stack\.default_modules: 'openmpi/5\.0\.0' is not a module version"),
 }

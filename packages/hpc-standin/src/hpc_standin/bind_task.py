@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 
 def expand(ranges: str) -> list[int]:
@@ -67,7 +68,7 @@ def machine_share(slurm_cpus: list[int], node_cpus: list[int]) -> set[int]:
 def main(machine_cpus_file: str) -> int:
     env = os.environ
     node = env["SLURMD_NODENAME"]
-    node_cpus = json.load(open(machine_cpus_file))[node]
+    node_cpus = json.loads(Path(machine_cpus_file).read_text())[node]
     detail = subprocess.run(["scontrol", "show", "job", "-d", env["SLURM_JOB_ID"]],
                             capture_output=True, text=True).stdout
     cpus = job_cpus_on(node, detail)
