@@ -6,6 +6,7 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
+from hpc_standin.config import ClusterError
 from hpc_standin.nodes import (Layout, decide_layout, hosts_file, machine_cpus_of, platform_layout,
                                why_not_isolated)
 
@@ -50,6 +51,12 @@ def test_without_unshare_one_node_named_after_the_machine_with_the_gpus(monkeypa
     assert [node.name for node in layout.nodes] == [layout.controller_host]
     assert layout.nodes[0].gpus == platform_layout(PLATFORM)[-1].gpus
     assert layout.nodes[0].cores == platform_layout(PLATFORM)[0].cores
+
+
+def test_a_platform_without_nodes_is_an_error_naming_its_file():
+    bare = hpc_platform.Platform(PLATFORM.path, dict(PLATFORM.data, nodes=[]))
+    with pytest.raises(ClusterError, match=rf"^{PLATFORM.path}: \[\[nodes\]\] lists no node"):
+        decide_layout(bare)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to try it as another user")

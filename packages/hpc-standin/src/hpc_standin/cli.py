@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shlex
 import shutil
@@ -17,7 +18,7 @@ from hpc_platform import Platform
 
 from . import accounting, catalog, daemons, software
 from .config import PACKAGE, ClusterError, Paths, locked, log, write_if_changed
-from .nodes import Layout, layout_path, machine_cpus_of
+from .nodes import Layout, layout_path, machine_cpus_path
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
 HOSTS = Path("/etc/hosts")
@@ -126,19 +127,21 @@ def status(paths: Paths) -> int:
         print(f"{'nodes':14} {daemons.node_state(paths) or 'unreachable'}")
         layout = Layout.load(layout_path(paths))
         if layout:
-            print(f"{'layout':14} {layout_summary(layout, daemons.machine_cpus())}")
+            shares = json.loads(machine_cpus_path(paths).read_text())
+            print(f"{'layout':14} {layout_summary(layout, shares)}")
     return 0 if running == len(daemons.daemons(paths)) else 3
 
 
-def layout_summary(layout: Layout, cpus: list[int]) -> str:
-    """The nodes as Slurm sees them, then the machine's CPUs their jobs run on."""
+def layout_summary(layout: Layout, shares: dict[str, list[int]]) -> str:
+    """The nodes as Slurm sees them, then the machine's CPUs their jobs run on (as `up` shared
+    them out, which the TaskProlog reads)."""
     nodes = ", ".join(f"{node.name} ({node.cores} cores, {node.memory_mb // 1024} GB)" for node in layout.nodes)
     if not layout.isolated:
         return f"{layout.limitation}; {nodes}"
-    shares = machine_cpus_of(layout, cpus)
-    if all(len(share) == len(cpus) for share in shares.values()):
+    cpus = sorted(set().union(*shares.values()))
+    if all(share == cpus for share in shares.values()):
         return f"{nodes}: their jobs share this machine's {len(cpus)} CPUs (fewer CPUs than nodes)"
-    return f"{nodes}: each node's jobs run on {len(cpus) // len(layout.nodes)} of this machine's CPUs, its own"
+    return f"{nodes}: each node's jobs run on {len(shares[layout.nodes[0].name])} of this machine's CPUs, its own"
 
 
 def env_lines(paths: Paths, platform: Platform) -> str:

@@ -2,7 +2,7 @@
 
 Each node has the cores and memory platform.toml gives it, as Slurm sees them: the limits a job
 meets are the platform's, whatever the machine. The machine's real cores are shared out by
-`machine_cores_of` and `bind_task`, since Slurm cannot pin a task to cores the machine lacks.
+`machine_cpus_of` and `bind_task`, since Slurm cannot pin a task to cores the machine lacks.
 
 Each node is a `slurmd` of its own, started in a UTS and mount namespace (`unshare`): there it has
 the node's host name, a private /etc/hosts that names every node (the host's file is untouched),
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from hpc_platform import Platform, megabytes
 
-from .config import Paths
+from .config import ClusterError, Paths
 
 CPU_NODES = 2  # at least two, so that multi-node examples cross a node boundary
 LOOPBACK = "127.0.0.1"
@@ -108,6 +108,9 @@ def decide_layout(platform: Platform) -> Layout:
     if reason is None and len(nodes) < 2:
         reason = f"{platform.path}: the default partition has fewer than two nodes"
     if reason is not None:
+        if not nodes:
+            raise ClusterError(f"{platform.path}: [[nodes]] lists no node of the default partition: "
+                               f"the stand-in has no size to give its node")
         gpu = next((node for node in nodes if node.gpus), None)
         shape = nodes[0]  # the first CPU node's size, and the GPUs of the GPU node
         single = Node(host, LOOPBACK, shape.cores, shape.memory_mb, gpu.gpus if gpu else 0,
