@@ -127,4 +127,5 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("platform_file", "platform.toml", "env", str)
     app.connect("config-inited", apply_platform)
     app.setup_extension("sphinx_hpc_platform.tables")
+    app.setup_extension("sphinx_hpc_platform.builder")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

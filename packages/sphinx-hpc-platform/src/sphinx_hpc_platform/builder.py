@@ -1,0 +1,82 @@
+"""``.. job-script-builder::``: a form that writes a job script, with the limits of platform.toml.
+
+The directive's content is a bullet list of the form's messages, ``key``: text, parsed as the
+page's own text: they are translated in the page's catalog like any paragraph, and the literal
+key tells the script (static/builder.js) which message is which. The platform's facts the rules
+need (static/jobscript.js) are written beside them as JSON, from platform.toml at each build.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from docutils import nodes
+from hpc_platform import Platform
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from .facts import LOADED
+
+SCRIPTS = ("jobscript.js", "builder.js")
+
+
+class job_script_builder(nodes.General, nodes.Element):
+    """The form's place: <div class="job-script-builder" data-facts="..."> around its messages."""
+
+
+def gigabytes(memory: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)\s*([GT])", memory).groups()
+    return int(number) * (1024 if unit == "T" else 1)
+
+
+def builder_facts(platform: Platform) -> dict:
+    modules = platform.modules
+    nodes_of = lambda name: [  # noqa: E731
+        {"cores": group["cores"], "memory_gb": gigabytes(group["memory"]), "gpus": group.get("gpus", 0)}
+        for group in platform.nodes if group["partition"] == name]
+    return {
+        "partitions": [{"name": platform.default_partition, "nodes": nodes_of(platform.default_partition)}],
+        "max_time_days": platform.max_time_days,
+        "gpu_type": next((g["gpu_type"] for g in platform.nodes if g.get("gpus")), ""),
+        "python": {"versions": list(modules["python"].versions), "default": modules["python"].default},
+        "scipy": {"versions": list(modules["scipy-stack"].versions), "default": modules["scipy-stack"].default},
+        "mpi4py": modules["mpi4py"].default,
+    }
+
+
+class JobScriptBuilder(SphinxDirective):
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        platform = LOADED[self.config]
+        node = job_script_builder(facts=json.dumps(builder_facts(platform)))
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
+def visit_builder(self, node: job_script_builder) -> None:
+    self.body.append(self.starttag(node, "div", CLASS="job-script-builder", **{"data-facts": node["facts"]}))
+
+
+def depart_builder(self, node: job_script_builder) -> None:
+    self.body.append("</div>\n")
+
+
+def add_files_to_its_page(app: Sphinx, pagename: str, templatename, context: dict, doctree) -> None:
+    """The form's script and style on the pages that have one, not on every page."""
+    if doctree is not None and any(doctree.findall(job_script_builder)):
+        for script in SCRIPTS:
+            app.add_js_file(script)
+        app.add_css_file("builder.css")
+
+
+def skip(self, node) -> None:
+    raise nodes.SkipNode
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_node(job_script_builder, html=(visit_builder, depart_builder), latex=(skip, None),
+                 text=(skip, None), man=(skip, None), texinfo=(skip, None))
+    app.add_directive("job-script-builder", JobScriptBuilder)
+    app.connect("html-page-context", add_files_to_its_page)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

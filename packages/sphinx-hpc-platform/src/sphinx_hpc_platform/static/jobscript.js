@@ -1,0 +1,132 @@
+/* The rules that turn a reader's choices into a job script, as the guide teaches them.
+ *
+ * Pure functions, no page: `JobScript.check(choice, facts)` lists what the platform refuses,
+ * `JobScript.build(choice, facts)` gives the script as lines of [code, comment key, values].
+ * The comments are keys of the page's messages (translated with the page); the code is never
+ * translated. `facts` comes from platform.toml (sphinx_hpc_platform.builder).
+ */
+(function (root) {
+  "use strict";
+
+  var KINDS = ["one", "threads", "pool", "dask", "mpi", "array"];
+  var ENVIRONMENTS = ["none", "home", "tmpdir"];
+  // What each kind of job gives the libraries' threads, and the comment that says why.
+  var THREADS = {
+    one: ["1", "comment.one-thread-one"],
+    threads: ["$SLURM_CPUS_PER_TASK", "comment.threads"],
+    pool: ["1", "comment.one-thread-pool"],
+    dask: ["1", "comment.one-thread-dask"],
+    mpi: ["$SLURM_CPUS_PER_TASK", "comment.threads-mpi"],
+    array: ["$SLURM_CPUS_PER_TASK", "comment.threads-array"]
+  };
+
+  function partitionOf(facts, name) {
+    return facts.partitions.filter(function (p) { return p.name === name; })[0];
+  }
+
+  /* The largest node of the partition that has what the job asks: GPUs if it asks for one. */
+  function biggestNode(partition, gpus) {
+    var fit = partition.nodes.filter(function (n) { return n.gpus >= gpus; });
+    return fit.reduce(function (best, n) { return !best || n.cores > best.cores ? n : best; }, null);
+  }
+
+  function minutes(time) {
+    var parts = String(time).split(":").map(Number);
+    return parts.length === 2 && parts.every(function (n) { return Number.isInteger(n) && n >= 0; })
+      ? parts[0] * 60 + parts[1] : NaN;
+  }
+
+  /* What the platform would refuse, as [field, message key, the limit]. */
+  function check(choice, facts) {
+    var problems = [];
+    var partition = partitionOf(facts, choice.partition);
+    if (!partition) return [["partition", "error.partition", choice.partition]];
+    // A job that asks for a GPU runs on a GPU node: its cores and memory are that node's.
+    var node = biggestNode(partition, choice.gpus > 0 ? 1 : 0);
+    if (choice.gpus > 0 && !node) return [["gpus", "error.gpu", partition.name]];
+    if (choice.gpus > node.gpus) problems.push(["gpus", "error.gpus", node.gpus]);
+    if (!(choice.cores >= 1)) problems.push(["cores", "error.cores-min", 1]);
+    else if (choice.cores > node.cores) problems.push(["cores", "error.cores", node.cores]);
+    if (!(choice.memory >= 1)) problems.push(["memory", "error.memory-min", 1]);
+    else if (choice.memory > node.memory_gb) problems.push(["memory", "error.memory", node.memory_gb]);
+    var limit = facts.max_time_days * 24 * 60;
+    var asked = minutes(choice.time);
+    if (!(asked > 0)) problems.push(["time", "error.time-format", "HH:MM"]);
+    else if (asked > limit) problems.push(["time", "error.time", facts.max_time_days]);
+    if (choice.kind === "one" && choice.cores > 1) problems.push(["cores", "error.cores-one", 1]);
+    if (choice.kind === "dask" && choice.environment === "none") {
+      problems.push(["environment", "error.dask-env", "distributed"]);
+    }
+    if (choice.kind === "array" && !(choice.tasks >= 1)) problems.push(["tasks", "error.tasks-min", 1]);
+    if (choice.kind === "mpi" && !(choice.tasks >= 2)) problems.push(["tasks", "error.tasks-min", 2]);
+    return problems;
+  }
+
+  function hhmm(time) {
+    var total = minutes(time);
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var days = Math.floor(total / 1440), rest = total % 1440;
+    return (days ? days + "-" : "") + pad(Math.floor(rest / 60)) + ":" + pad(rest % 60) + ":00";
+  }
+
+  /* The script: [code, comment key or null, values for the comment]. */
+  function build(choice, facts) {
+    var lines = [];
+    var add = function (code, comment, values) { lines.push([code, comment || null, values || {}]); };
+    var mpi = choice.kind === "mpi", array = choice.kind === "array";
+    add("#!/bin/bash");
+    add("#SBATCH --job-name=" + choice.kind + "-job", "comment.name");
+    add("#SBATCH --partition=" + choice.partition, "comment.partition");
+    add("#SBATCH --time=" + hhmm(choice.time), "comment.time", {days: facts.max_time_days});
+    if (mpi) {
+      add("#SBATCH --ntasks=" + choice.tasks, "comment.ntasks");
+      add("#SBATCH --cpus-per-task=" + choice.cores, "comment.cpus-mpi");
+      add("#SBATCH --mem-per-cpu=" + Math.max(1, Math.floor(choice.memory / (choice.tasks * choice.cores))) + "G",
+          "comment.mem-per-cpu");
+    } else {
+      add("#SBATCH --cpus-per-task=" + choice.cores, "comment.cpus-" + choice.kind);
+      add("#SBATCH --mem=" + choice.memory + "G", "comment.mem");
+    }
+    if (choice.gpus > 0) add("#SBATCH --gpus-per-node=" + facts.gpu_type + ":" + choice.gpus, "comment.gpus");
+    if (array) {
+      add("#SBATCH --array=0-" + (choice.tasks - 1), "comment.array");
+      add("#SBATCH --output=%x-%A_%a.out", "comment.output-array");
+    } else {
+      add("#SBATCH --output=%x-%j.out", "comment.output");
+    }
+    add("");
+    var modules = "module load python/" + choice.python + " scipy-stack/" + choice.scipy;
+    add(mpi ? modules + " mpi4py/" + facts.mpi4py : modules, "comment.modules");
+    if (choice.environment === "home") {
+      add("source ~/venv/" + choice.venv + "/bin/activate", "comment.env-home");
+    } else if (choice.environment === "tmpdir") {
+      var install = ["virtualenv --no-download $SLURM_TMPDIR/env", "source $SLURM_TMPDIR/env/bin/activate",
+                     "pip install --no-index --upgrade pip", "pip install --no-index -r requirements.txt"];
+      if (mpi) {
+        add("srun --ntasks=$SLURM_NNODES --tasks-per-node=1 bash << EOF", "comment.env-per-node");
+        install.forEach(function (line) { add(line); });
+        add("EOF");
+        add("source $SLURM_TMPDIR/env/bin/activate", "comment.env-activate");
+      } else {
+        add(install[0], "comment.env-tmpdir");
+        add(install[1]);
+        add(install[2]);
+        add(install[3], "comment.env-requirements");
+      }
+    }
+    add("");
+    // The threads of NumPy and SciPy: the job's cores for one process, one for each process of a
+    // pool or Dask. MKL, behind them on the platform, reads its own variable before OMP's.
+    var threads = THREADS[choice.kind];
+    add("export OMP_NUM_THREADS=" + threads[0], threads[1]);
+    add("export MKL_NUM_THREADS=$OMP_NUM_THREADS", "comment.mkl");
+    if (mpi) add("srun python -u program.py", "comment.run-mpi");
+    else if (array) add("python -u program.py $SLURM_ARRAY_TASK_ID", "comment.run-array");
+    else add("python -u program.py", "comment.run-" + choice.kind);
+    return lines;
+  }
+
+  var api = {KINDS: KINDS, ENVIRONMENTS: ENVIRONMENTS, THREADS: THREADS, check: check, build: build, hhmm: hhmm};
+  if (typeof module === "object" && module.exports) module.exports = api;
+  else root.JobScript = api;
+})(this);
