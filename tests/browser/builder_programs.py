@@ -3,7 +3,7 @@
 Each prints one line `REPORT {json}` per process that does work: its node, the Slurm CPUs it was
 given and the threads it runs once NumPy's BLAS has started. The threads are counted in /proc,
 before and after NumPy loads, so the count needs no threadpoolctl (not in the modules) and
-ignores threads MPI started for itself; in a Dask worker, where NumPy is already loaded,
+ignores threads MPI started for itself; in a Dask worker, whose own threads come and go,
 threadpoolctl (in the job's environment with Dask) says it.
 """
 from __future__ import annotations
@@ -30,7 +30,9 @@ def report(**values):
 def blas_threads():
     """The threads NumPy's BLAS runs in this process: OpenBLAS and MKL start their pool when
     NumPy loads, and keep the caller's thread as one of it."""
-    if "numpy" in sys.modules:  # loaded before (a Dask worker): the libraries say it
+    if "distributed" in sys.modules:  # a Dask worker, whose own threads come and go: ask the libraries
+        import numpy
+        numpy.ones((400, 400)) @ numpy.ones((400, 400))
         from threadpoolctl import threadpool_info
         return max(pool["num_threads"] for pool in threadpool_info())
     before = len(os.listdir("/proc/self/task"))

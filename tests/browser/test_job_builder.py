@@ -7,32 +7,18 @@ from pathlib import Path
 import hpc_platform
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
 
 from tests.browser.browser import open_page, save_screenshot, viewport
+from tests.browser.builder_form import PAGE, error_of, script_of, set_field
 
 PLATFORM = hpc_platform.load(Path(__file__).resolve().parents[2] / "platform.toml")
 BIGGEST = max(group["cores"] for group in PLATFORM.nodes)
-PAGE = "howto/job-script-builder.html"
 
 
 @pytest.fixture
 def builder(browser, site_url):
     open_page(browser, f"{site_url}/en/{PAGE}")
     return browser
-
-
-def script_of(driver) -> str:
-    return driver.find_element(By.CSS_SELECTOR, ".builder-script").text
-
-
-def set_field(driver, name: str, value: str) -> None:
-    control = driver.find_element(By.ID, f"builder-{name}")
-    if control.tag_name == "select":
-        Select(control).select_by_value(value)
-    else:
-        control.clear()
-        control.send_keys(value)
 
 
 def test_a_pool_of_four_cores_gets_its_cores_and_one_blas_thread(builder):
@@ -50,7 +36,7 @@ def test_a_pool_of_four_cores_gets_its_cores_and_one_blas_thread(builder):
 ])
 def test_a_choice_over_the_platforms_limit_is_refused_naming_it(builder, name, value, limit):
     set_field(builder, name, value)
-    error = builder.find_element(By.ID, f"builder-{name}-error").text
+    error = error_of(builder, name)
     assert limit in error, error
     assert builder.find_element(By.ID, f"builder-{name}").get_attribute("aria-invalid") == "true"
     assert "refuse" in script_of(builder)

@@ -189,6 +189,10 @@ def node_lines(layout: Layout) -> str:
     return "\n".join(lines)
 
 
+# sacct and seff count the GPUs a job had (gres/gpu in AllocTRES), as they do on the platform.
+GPU_LINES = "GresTypes=gpu\nAccountingStorageTRES=gres/gpu"
+
+
 def write_gres_config(paths: Paths, layout: Layout) -> None:
     """gres.conf, beside slurm.conf, naming one device file per GPU. slurmd wants character
     devices (it refuses plain files, and drains a node whose GPUs have no File=): copies of
@@ -226,7 +230,7 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
     render("slurm.conf.in", paths.slurm_conf, host=layout.controller_host,
            cluster_name=platform.cluster_name, ctld_port=free_port(), state=state,
            accounting=accounting, partitions=partition_lines(platform, ",".join(n.name for n in layout.nodes)),
-           gres_types="GresTypes=gpu" if any(n.gpus for n in layout.nodes) else "",
+           gres_types=GPU_LINES if any(n.gpus for n in layout.nodes) else "",
            nodes=node_lines(layout))
     machine_cpus_path(paths).write_text(json.dumps(machine_cpus_of(layout, machine_cpus())))
     write_gres_config(paths, layout)

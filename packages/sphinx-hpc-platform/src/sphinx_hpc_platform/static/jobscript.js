@@ -1,7 +1,8 @@
 /* The rules that turn a reader's choices into a job script, as the guide teaches them.
  *
  * Pure functions, no page: `JobScript.check(choice, facts)` lists what the platform refuses,
- * `JobScript.build(choice, facts)` gives the script as lines of [code, comment key, values].
+ * `JobScript.build(choice, facts)` gives the script as lines of [code, comment key, values], and
+ * `JobScript.review(script, facts)` says where a job script written by hand breaks these rules.
  * The comments are keys of the page's messages (translated with the page); the code is never
  * translated. `facts` comes from platform.toml (sphinx_hpc_platform.builder).
  */
@@ -120,13 +121,116 @@
     var threads = THREADS[choice.kind];
     add("export OMP_NUM_THREADS=" + threads[0], threads[1]);
     add("export MKL_NUM_THREADS=$OMP_NUM_THREADS", "comment.mkl");
-    if (mpi) add("srun python -u program.py", "comment.run-mpi");
+    // srun of Slurm 22.05 to 23.02 (the platform's) gives each task one core unless asked again.
+    if (mpi && choice.cores > 1) add("srun --cpus-per-task=$SLURM_CPUS_PER_TASK python -u program.py", "comment.run-mpi-threads");
+    else if (mpi) add("srun python -u program.py", "comment.run-mpi");
     else if (array) add("python -u program.py $SLURM_ARRAY_TASK_ID", "comment.run-array");
     else add("python -u program.py", "comment.run-" + choice.kind);
     return lines;
   }
 
-  var api = {KINDS: KINDS, ENVIRONMENTS: ENVIRONMENTS, THREADS: THREADS, check: check, build: build, hhmm: hhmm};
+  // The values a thread variable may take in a job script: the job's cores, or one.
+  var THREAD_VALUES = ["1", "$SLURM_CPUS_PER_TASK", "${SLURM_CPUS_PER_TASK}", "${SLURM_CPUS_PER_TASK:-1}"];
+  var SHORT_OPTIONS = {c: "cpus-per-task", n: "ntasks", N: "nodes", t: "time", p: "partition", G: "gpus"};
+
+  /* Slurm's time formats (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS) in minutes. */
+  function slurmMinutes(value) {
+    var match = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(value);
+    if (!match) return NaN;
+    var days = Number(match[1] || 0), parts = match.slice(2).filter(Boolean).map(Number);
+    if (match[1]) return days * 1440 + parts[0] * 60 + (parts[1] || 0) + (parts[2] || 0) / 60;
+    if (parts.length === 3) return parts[0] * 60 + parts[1] + parts[2] / 60;
+    return parts[0] + (parts[1] || 0) / 60;
+  }
+
+  function gigabytesOf(value) {
+    var match = /^(\d+)([KMGT]?)$/i.exec(value);
+    if (!match) return NaN;
+    var scale = {K: 1 / 1048576, M: 1 / 1024, "": 1 / 1024, G: 1, T: 1024}[match[2].toUpperCase()];
+    return Number(match[1]) * scale;
+  }
+
+  /* The #SBATCH options of a script, by long name: {value, line} (lines from 1). */
+  function sbatchOptions(lines) {
+    var options = {}, first = lines.findIndex(isCommand);
+    lines.forEach(function (text, index) {
+      if (!/^#SBATCH\s/.test(text) || (first >= 0 && index > first)) return;  // as sbatch reads them
+      var words = text.replace(/^#SBATCH\s+/, "").replace(/\s#.*$/, "").split(/\s+/);
+      for (var i = 0; i < words.length; i++) {
+        var long = /^--([\w-]+)(?:=(.*))?$/.exec(words[i]), short = /^-(\w)(.*)$/.exec(words[i]);
+        var name = long ? long[1] : short && SHORT_OPTIONS[short[1]];
+        if (!name) continue;
+        var value = long ? long[2] : short[2];
+        if (value === undefined || value === "") value = words[i + 1] && !/^-/.test(words[i + 1]) ? words[++i] : "";
+        options[name] = {value: value, line: index + 1};
+      }
+    });
+    return options;
+  }
+
+  function isCommand(text) { return text.trim() !== "" && !/^\s*#/.test(text); }
+  function runsPython(text) { return /^\s*(?:srun\s+(?:\S+\s+)*?)?python3?\s/.test(text); }
+
+  /* What in a job script goes against the rules the builder writes by, as [line, message]: the
+   * platform's limits, the threads of a job of several cores, srun's cores, the modules before an
+   * environment. For the guide's own job scripts, so that the pages and the builder agree. */
+  function review(script, facts) {
+    var lines = script.replace(/\n$/, "").split("\n");
+    var problems = [];
+    var say = function (line, message) { problems.push([line, message]); };
+    var options = sbatchOptions(lines);
+    var first = lines.findIndex(isCommand);
+    lines.forEach(function (text, index) {
+      if (first >= 0 && index > first && /^#SBATCH\s/.test(text)) {
+        say(index + 1, "sbatch ignores #SBATCH lines after the first command");
+      }
+    });
+    var cores = options["cpus-per-task"] ? Number(options["cpus-per-task"].value) : 1;
+    var partition = partitionOf(facts, options.partition ? options.partition.value : facts.partitions[0].name);
+    var gpus = options["gpus-per-node"] ? Number(options["gpus-per-node"].value.split(":").pop()) : 0;
+    if (partition) {  // the limits of the partitions the builder knows
+      var node = biggestNode(partition, gpus > 0 ? 1 : 0);
+      if (!node) say(options["gpus-per-node"].line, "no node of " + partition.name + " has a GPU");
+      else {
+        if (gpus > node.gpus) say(options["gpus-per-node"].line, "a node has at most " + node.gpus + " GPUs");
+        if (cores > node.cores) say(options["cpus-per-task"].line, "a node has at most " + node.cores + " cores");
+        if (options.mem && gigabytesOf(options.mem.value) > node.memory_gb) {
+          say(options.mem.line, "a node has at most " + node.memory_gb + " GB of memory");
+        }
+      }
+    }
+    if (options.time && !(slurmMinutes(options.time.value) <= facts.max_time_days * 1440)) {
+      say(options.time.line, "a job may last at most " + facts.max_time_days + " days");
+    }
+    var threads = null, loaded = false;
+    lines.forEach(function (text, index) {
+      var line = index + 1, exported = /^\s*export\s+(OMP|MKL)_NUM_THREADS=(\S*)/.exec(text);
+      if (exported) {
+        var allowed = exported[1] === "MKL" ? THREAD_VALUES.concat(["$OMP_NUM_THREADS"]) : THREAD_VALUES;
+        if (allowed.indexOf(exported[2]) < 0) say(line, exported[1] + "_NUM_THREADS is the job's cores or 1, not " + exported[2]);
+        if (exported[1] === "OMP") threads = exported[2];
+      }
+      if (/^\s*module\s+load\s.*\bpython\//.test(text)) loaded = true;
+      if (/^\s*(source\s+\S*\/bin\/activate|virtualenv\s)/.test(text) && !loaded) {
+        say(line, "load the python module before a virtual environment");
+      }
+      if (!runsPython(text)) return;
+      if (cores > 1 && threads === null) {
+        say(line, "a job of " + cores + " cores sets OMP_NUM_THREADS before Python starts");
+      }
+      // srun of Slurm 22.05 to 23.02 (the platform's) does not pass #SBATCH's --cpus-per-task on.
+      if (cores > 1 && /^\s*srun\s/.test(text) && !/\s(--cpus-per-task[= ]|-c\s?)\S/.test(text)) {
+        say(line, "srun gives each task one core unless it asks for --cpus-per-task again");
+      }
+      if (options.ntasks && Number(options.ntasks.value) > 1 && !/^\s*srun\s/.test(text)) {
+        say(line, "one Python process for " + options.ntasks.value + " tasks: ask its cores with --cpus-per-task");
+      }
+    });
+    return problems.sort(function (a, b) { return a[0] - b[0]; });
+  }
+
+  var api = {KINDS: KINDS, ENVIRONMENTS: ENVIRONMENTS, THREADS: THREADS, check: check, build: build, hhmm: hhmm,
+             review: review};
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.JobScript = api;
 })(this);
