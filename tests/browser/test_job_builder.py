@@ -1,5 +1,6 @@
-"""The job-script builder in Chromium: its rules (static/jobscript.js) called directly, and its
-form as a reader uses it: limits refused with the limit named, the script rewritten live."""
+"""The job-script builder in Chromium: its rules (static/jobscript.js) called directly, its form
+as a reader uses it (limits refused with the limit named, the script rewritten live), and the
+guide's own job scripts reviewed by the same rules, so that the pages and the builder agree."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,11 +8,15 @@ from pathlib import Path
 import hpc_platform
 import pytest
 from selenium.webdriver.common.by import By
+from sybil import Document
+from sybil.parsers.rest.lexers import DirectiveLexer
 
 from tests.browser.browser import open_page, save_screenshot, viewport
 from tests.browser.builder_form import PAGE, error_of, script_of, set_field
 
-PLATFORM = hpc_platform.load(Path(__file__).resolve().parents[2] / "platform.toml")
+REPO = Path(__file__).resolve().parents[2]
+PLATFORM = hpc_platform.load(REPO / "platform.toml")
+SOURCE = REPO / "source"
 BIGGEST = max(group["cores"] for group in PLATFORM.nodes)
 
 
@@ -35,6 +40,7 @@ def test_a_pool_of_four_cores_gets_its_cores_and_one_blas_thread(builder):
     ("gpus", "3", "at most 2 GPUs"),
 ])
 def test_a_choice_over_the_platforms_limit_is_refused_naming_it(builder, name, value, limit):
+    set_field(builder, "kind", "threads")  # one process without threads has one core
     set_field(builder, name, value)
     error = error_of(builder, name)
     assert limit in error, error
@@ -61,3 +67,79 @@ def test_screenshots(browser, site_url, width, height, mobile):
         with viewport(browser, width, height, mobile):
             open_page(browser, f"{site_url}/{language}/{PAGE}")
             save_screenshot(browser, f"job-script-builder-{language}-{'phone' if mobile else 'desktop'}")
+
+
+# The job scripts that break a rule on purpose, with the first words of what the review says.
+DEMONSTRATIONS = {
+    # runs Pool() with BLAS's own threads first, to show the oversubscription the rule prevents
+    "explanation/oversubscription.rst check-threads.sh": ["a job of 2 cores sets OMP_NUM_THREADS"],
+}
+
+
+def job_scripts(source: Path = SOURCE) -> dict[str, tuple[int, str]]:
+    """The guide's job scripts, the code blocks that sbatch would take, by page and caption (or
+    line): where on the page the script starts, and its text."""
+    found = {}
+    for page in sorted(source.rglob("*.rst")):
+        document = Document(page.read_text(encoding="utf-8"), str(page))
+        for region in DirectiveLexer(directive=r"code-block")(document):
+            text = str(region.lexemes["source"])
+            if text.startswith("#!/bin/bash") and "\n#SBATCH " in text:
+                start = document.text.index("#!/bin/bash", region.start)
+                line = document.text.count("\n", 0, start) + 1
+                name = region.lexemes["options"].get("caption") or f"line {line}"
+                found[f"{page.relative_to(source)} {name}"] = (line, text)
+    return found
+
+
+def review(driver, script: str) -> list[list]:
+    return driver.execute_script(
+        "return JobScript.review(arguments[0], "
+        "JSON.parse(document.querySelector('.job-script-builder').dataset.facts))", script)
+
+
+def test_the_review_finds_each_rule_a_script_breaks(builder):
+    broken = ("#!/bin/bash\n#SBATCH --cpus-per-task=2 --mem=600G\n#SBATCH -t 8-00:00\n"
+              "source ~/venv/x/bin/activate\nmodule load python/3.11.5\n#SBATCH --ntasks=4\n"
+              "srun python a.py\nexport OMP_NUM_THREADS=4\npython b.py\n")
+    said = [(line, message.split(" ")[:3]) for line, message in review(builder, broken)]
+    assert said == [
+        (2, ["a", "node", "has"]),          # 600G: more than a node's memory
+        (3, ["a", "job", "may"]),           # 8 days
+        (4, ["load", "the", "python"]),     # an environment before its modules
+        (6, ["sbatch", "ignores", "#SBATCH"]),
+        (7, ["a", "job", "of"]),            # 2 cores, no OMP_NUM_THREADS yet
+        (7, ["srun", "gives", "each"]),     # srun without --cpus-per-task
+        (8, ["OMP_NUM_THREADS", "is", "the"]),
+    ], said  # and --ntasks=4 after the first command is ignored, as sbatch does
+
+
+def test_the_builders_own_scripts_follow_its_rules(builder):
+    problems = builder.execute_script("""
+        var facts = JSON.parse(document.querySelector('.job-script-builder').dataset.facts), found = [];
+        JobScript.KINDS.forEach(function (kind) { JobScript.ENVIRONMENTS.forEach(function (environment) {
+          [1, 4].forEach(function (cores) {
+            var choice = {kind: kind, cores: kind === 'one' ? 1 : cores, tasks: 2, memory: 4, time: '01:00',
+                          partition: facts.partitions[0].name, gpus: 0, python: facts.python.default,
+                          scipy: facts.scipy.default, environment: environment, venv: 'env'};
+            var script = JobScript.build(choice, facts).map(function (line) { return line[0]; }).join('\\n');
+            JobScript.review(script, facts).forEach(function (p) { found.push([kind, environment, cores, p]); });
+          });
+        }); });
+        return found;""")
+    assert problems == []
+
+
+@pytest.mark.parametrize("script", job_scripts())
+def test_the_guides_job_scripts_follow_the_builders_rules(builder, script):
+    start, text = job_scripts()[script]
+    problems = review(builder, text)
+    expected = DEMONSTRATIONS.get(script, [])
+    page = script.split(" ")[0]
+    said = "\n".join(f"source/{page}:{start + line - 1}: {message}" for line, message in problems)
+    assert len(problems) == len(expected), said
+    assert all(message.startswith(words) for (_, message), words in zip(problems, expected)), said
+
+
+def test_each_demonstration_is_one_of_the_guides_job_scripts():
+    assert set(DEMONSTRATIONS) <= set(job_scripts())
