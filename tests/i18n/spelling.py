@@ -23,6 +23,7 @@ DICTIONARY = "fr_FR"
 WORDLIST = LOCALE / "fr" / "wordlist.txt"
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
 DOTTED_NAME = re.compile(r"\w[\w-]*(?:\.[\w-]+)+")
+PLACEHOLDER = re.compile(r"\{\w+\}")  # a value a page's script writes in ("at most {limit} cores")
 
 
 @cache
@@ -57,8 +58,9 @@ def text_to_check(msgid: str, msgstr: str, term: str = "") -> str:
 def words_of(text: str) -> list[str]:
     """The words hunspell must judge: letters joined by apostrophes or hyphens ("l'environnement",
     "ci-dessous"). Names are left out: dotted tokens (a code block's caption ``cavity-job.sh``,
-    numpy.linalg) and tokens with digits or underscores (mpi4py, OMP_NUM_THREADS)."""
-    text = DOTTED_NAME.sub(" ", text)
+    numpy.linalg), tokens with digits or underscores (mpi4py, OMP_NUM_THREADS) and placeholders
+    ({limit})."""
+    text = PLACEHOLDER.sub(" ", DOTTED_NAME.sub(" ", text))
     return [word for word in WORD.findall(text) if not any(c.isdigit() or c == "_" for c in word)]
 
 
