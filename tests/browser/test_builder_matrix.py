@@ -19,13 +19,16 @@ import pytest
 from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
 from tests.browser.browser import open_page
-from tests.browser.builder_form import PAGE, fill, script_of
+from tests.browser.builder_form import PAGE, error_of, fill, script_of
 from tests.browser.builder_programs import PROGRAMS, REQUIREMENTS, reports
 from tests.conftest import GENERATED_SCRIPT
 
 PLATFORM = hpc_platform.load(Path(__file__).resolve().parents[2] / "platform.toml")
 PYTHONS = PLATFORM.modules["python"].versions
 STACKS = PLATFORM.modules["scipy-stack"].versions
+BIGGEST = max(group["cores"] for group in PLATFORM.nodes)
+MOST_GPUS = max(group.get("gpus", 0) for group in PLATFORM.nodes)
+GPU_TYPE = next(group["gpu_type"] for group in PLATFORM.nodes if group.get("gpus"))
 
 # The reader's choices, one job each. Together they take every kind, environment, Python,
 # scipy-stack, GPU count and core count of the form; the 4-core pool is the issue's own example.
@@ -215,7 +218,7 @@ def test_the_matrix_takes_every_value_of_every_field(browser, site_url):
     missing = {name: sorted(set(values) - taken[name]) for name, values in offered.items()
                if set(values) - taken[name]}
     assert not missing, f"values of the form no case of CASES takes: {missing}"
-    assert {choice["gpus"] for choice in CASES.values()} == set(range(max(g.get("gpus", 0) for g in PLATFORM.nodes) + 1))
+    assert {choice["gpus"] for choice in CASES.values()} == set(range(MOST_GPUS + 1))
     assert {1, 4} <= {choice["cores"] for choice in CASES.values()}
 
 
@@ -228,3 +231,24 @@ def test_each_generated_script_runs_on_slurm_with_the_cores_it_asks(case, jobs, 
     problems = problems_of(job)
     assert not problems, (
         f"{case}: " + "; ".join(problems) + f"\n--- job.sh ---\n{job.script}\n--- output ---\n{job.output}")
+
+
+DAYS = PLATFORM.max_time_days
+
+
+@pytest.mark.parametrize("field, value, over, at_limit", [
+    ("cores", BIGGEST + 1, f"--cpus-per-task={BIGGEST + 1}", f"--cpus-per-task={BIGGEST}"),
+    ("time", f"{DAYS * 24 + 1}:00", f"--time={DAYS}-01:00:00", f"--time={DAYS}-00:00:00"),
+    ("gpus", MOST_GPUS + 1, f"--gpus-per-node={GPU_TYPE}:{MOST_GPUS + 1}", f"--gpus-per-node={GPU_TYPE}:{MOST_GPUS}"),
+])
+def test_what_the_form_refuses_slurm_refuses(browser, site_url, cluster_env, tmp_path, field, value, over, at_limit):
+    """The limit the form names is Slurm's: sbatch refuses what the form refuses, and takes the limit."""
+    open_page(browser, f"{site_url}/en/{PAGE}")
+    fill(browser, {"kind": "threads", field: value})
+    assert error_of(browser, field), f"the form took {field} = {value}"
+    said = {}
+    for option in (over, at_limit):
+        result = cluster_env.run(f"sbatch --test-only {option} --wrap=true", tmp_path, timeout=60)
+        said[option] = (result.returncode, (result.stdout + result.stderr).strip())
+    assert said[over][0] != 0, f"sbatch took {over}: {said[over][1]}"
+    assert said[at_limit][0] == 0, f"sbatch refused the limit itself, {at_limit}: {said[at_limit][1]}"

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 PLATFORM = hpc_platform.load(REPO / "platform.toml")
 SOURCE = REPO / "source"
 BIGGEST = max(group["cores"] for group in PLATFORM.nodes)
+MOST_GPUS = max(group.get("gpus", 0) for group in PLATFORM.nodes)
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_a_pool_of_four_cores_gets_its_cores_and_one_blas_thread(builder):
 @pytest.mark.parametrize("name, value, limit", [
     ("cores", str(BIGGEST + 1), f"at most {BIGGEST} cores"),
     ("time", f"{PLATFORM.max_time_days * 24 + 1}:00", f"at most {PLATFORM.max_time_days} days"),
-    ("gpus", "3", "at most 2 GPUs"),
+    ("gpus", str(MOST_GPUS + 1), f"at most {MOST_GPUS} GPUs"),
 ])
 def test_a_choice_over_the_platforms_limit_is_refused_naming_it(builder, name, value, limit):
     set_field(builder, "kind", "threads")  # one process without threads has one core

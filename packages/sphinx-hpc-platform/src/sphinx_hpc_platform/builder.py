@@ -8,10 +8,9 @@ need (static/jobscript.js) are written beside them as JSON, from platform.toml a
 from __future__ import annotations
 
 import json
-import re
 
 from docutils import nodes
-from hpc_platform import Platform
+from hpc_platform import Platform, megabytes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
@@ -24,15 +23,10 @@ class job_script_builder(nodes.General, nodes.Element):
     """The form's place: <div class="job-script-builder" data-facts="..."> around its messages."""
 
 
-def gigabytes(memory: str) -> int:
-    number, unit = re.fullmatch(r"(\d+)\s*([GT])", memory).groups()
-    return int(number) * (1024 if unit == "T" else 1)
-
-
 def builder_facts(platform: Platform) -> dict:
     modules = platform.modules
     nodes_of = lambda name: [  # noqa: E731
-        {"cores": group["cores"], "memory_gb": gigabytes(group["memory"]), "gpus": group.get("gpus", 0)}
+        {"cores": group["cores"], "memory_gb": megabytes(group["memory"]) // 1024, "gpus": group.get("gpus", 0)}
         for group in platform.nodes if group["partition"] == name]
     return {
         "partitions": [{"name": platform.default_partition, "nodes": nodes_of(platform.default_partition)}],
