@@ -70,10 +70,10 @@ def test_screenshots(browser, site_url, width, height, mobile):
             save_screenshot(browser, f"job-script-builder-{language}-{'phone' if mobile else 'desktop'}")
 
 
-# The job scripts that break a rule on purpose, with the first words of what the review says.
+# The job scripts that break a rule on purpose, with what the review says of them.
 DEMONSTRATIONS = {
     # runs Pool() with BLAS's own threads first, to show the oversubscription the rule prevents
-    "explanation/oversubscription.rst check-threads.sh": ["a job of 2 cores sets OMP_NUM_THREADS"],
+    "explanation/oversubscription.rst check-threads.sh": ["review.threads-unset"],
 }
 
 
@@ -103,16 +103,21 @@ def test_the_review_finds_each_rule_a_script_breaks(builder):
     broken = ("#!/bin/bash\n#SBATCH --cpus-per-task=2 --mem=600G\n#SBATCH -t 8-00:00\n"
               "source ~/venv/x/bin/activate\nmodule load python/3.11.5\n#SBATCH --ntasks=4\n"
               "srun python a.py\nexport OMP_NUM_THREADS=4\npython b.py\n")
-    said = [(line, message.split(" ")[:3]) for line, message in review(builder, broken)]
-    assert said == [
-        (2, ["a", "node", "has"]),          # 600G: more than a node's memory
-        (3, ["a", "job", "may"]),           # 8 days
-        (4, ["load", "the", "python"]),     # an environment before its modules
-        (6, ["sbatch", "ignores", "#SBATCH"]),
-        (7, ["a", "job", "of"]),            # 2 cores, no OMP_NUM_THREADS yet
-        (7, ["srun", "gives", "each"]),     # srun without --cpus-per-task
-        (8, ["OMP_NUM_THREADS", "is", "the"]),
-    ], said  # and --ntasks=4 after the first command is ignored, as sbatch does
+    memory = max(hpc_platform.megabytes(group["memory"]) for group in PLATFORM.nodes) // 1024
+    assert review(builder, broken) == [
+        [2, "error.memory", memory],                  # 600G: more than a node's memory
+        [3, "error.time", PLATFORM.max_time_days],    # 8 days
+        [4, "review.modules-first", ""],              # an environment before its modules
+        [6, "review.sbatch-after-command", ""],
+        [7, "review.threads-unset", 2],               # 2 cores, no OMP_NUM_THREADS yet
+        [7, "review.srun-cores", 2],                  # srun without --cpus-per-task
+        [8, "review.thread-value", "4"],
+    ]  # and --ntasks=4 after the first command is ignored, as sbatch does
+
+
+def test_a_script_for_several_tasks_started_without_srun_is_one_process(builder):
+    script = "#!/bin/bash\n#SBATCH --ntasks=4\n#SBATCH --time=30\npython a.py\n"
+    assert review(builder, script) == [[4, "review.one-process-for-tasks", "4"]]
 
 
 def test_the_builders_own_scripts_follow_its_rules(builder):
@@ -135,11 +140,9 @@ def test_the_builders_own_scripts_follow_its_rules(builder):
 def test_the_guides_job_scripts_follow_the_builders_rules(builder, script):
     start, text = job_scripts()[script]
     problems = review(builder, text)
-    expected = DEMONSTRATIONS.get(script, [])
     page = script.split(" ")[0]
-    said = "\n".join(f"source/{page}:{start + line - 1}: {message}" for line, message in problems)
-    assert len(problems) == len(expected), said
-    assert all(message.startswith(words) for (_, message), words in zip(problems, expected)), said
+    said = "\n".join(f"source/{page}:{start + line - 1}: {key} {value}" for line, key, value in problems)
+    assert [key for _, key, _ in problems] == DEMONSTRATIONS.get(script, []), said
 
 
 def test_each_demonstration_is_one_of_the_guides_job_scripts():

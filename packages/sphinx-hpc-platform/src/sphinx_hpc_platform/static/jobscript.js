@@ -37,23 +37,30 @@
       ? parts[0] * 60 + parts[1] : NaN;
   }
 
+  /* The platform's limits that a job asking `asked` ({cores, memory in GB, gpus, minutes}) of a
+   * partition goes over, as [field, message key, the limit]: the form's check and the review of a
+   * script written by hand share them. */
+  function overLimits(partition, asked, facts) {
+    // A job that asks for a GPU runs on a GPU node: its cores and memory are that node's.
+    var node = biggestNode(partition, asked.gpus > 0 ? 1 : 0);
+    if (!node) return [["gpus", "error.gpu", partition.name]];
+    var problems = [];
+    if (asked.gpus > node.gpus) problems.push(["gpus", "error.gpus", node.gpus]);
+    if (asked.cores > node.cores) problems.push(["cores", "error.cores", node.cores]);
+    if (asked.memory > node.memory_gb) problems.push(["memory", "error.memory", node.memory_gb]);
+    if (asked.minutes > facts.max_time_days * 1440) problems.push(["time", "error.time", facts.max_time_days]);
+    return problems;
+  }
+
   /* What the platform would refuse, as [field, message key, the limit]. */
   function check(choice, facts) {
-    var problems = [];
     var partition = partitionOf(facts, choice.partition);
     if (!partition) return [["partition", "error.partition", choice.partition]];
-    // A job that asks for a GPU runs on a GPU node: its cores and memory are that node's.
-    var node = biggestNode(partition, choice.gpus > 0 ? 1 : 0);
-    if (choice.gpus > 0 && !node) return [["gpus", "error.gpu", partition.name]];
-    if (choice.gpus > node.gpus) problems.push(["gpus", "error.gpus", node.gpus]);
+    var asked = {cores: choice.cores, memory: choice.memory, gpus: choice.gpus, minutes: minutes(choice.time)};
+    var problems = overLimits(partition, asked, facts);
     if (!(choice.cores >= 1)) problems.push(["cores", "error.cores-min", 1]);
-    else if (choice.cores > node.cores) problems.push(["cores", "error.cores", node.cores]);
     if (!(choice.memory >= 1)) problems.push(["memory", "error.memory-min", 1]);
-    else if (choice.memory > node.memory_gb) problems.push(["memory", "error.memory", node.memory_gb]);
-    var limit = facts.max_time_days * 24 * 60;
-    var asked = minutes(choice.time);
-    if (!(asked > 0)) problems.push(["time", "error.time-format", "HH:MM"]);
-    else if (asked > limit) problems.push(["time", "error.time", facts.max_time_days]);
+    if (!(asked.minutes > 0)) problems.push(["time", "error.time-format", "HH:MM"]);
     if (choice.kind === "one" && choice.cores > 1) problems.push(["cores", "error.cores-one", 1]);
     if (choice.kind === "dask" && choice.environment === "none") {
       problems.push(["environment", "error.dask-env", "distributed"]);
@@ -171,66 +178,60 @@
   function isCommand(text) { return text.trim() !== "" && !/^\s*#/.test(text); }
   function runsPython(text) { return /^\s*(?:srun\s+(?:\S+\s+)*?)?python3?\s/.test(text); }
 
-  /* What in a job script goes against the rules the builder writes by, as [line, message]: the
-   * platform's limits, the threads of a job of several cores, srun's cores, the modules before an
-   * environment. For the guide's own job scripts, so that the pages and the builder agree. */
+  /* What in a job script goes against the rules the builder writes by, as [line, message key,
+   * value]: the platform's limits (the form's error.* keys), and review.* keys for #SBATCH lines
+   * sbatch ignores, the python module before an environment, OMP_NUM_THREADS before Python in a
+   * job of several cores, thread variables other than the cores or 1, srun without the task's cores,
+   * one Python process for several tasks. For the guide's own job scripts, so that the pages and
+   * the builder agree. */
   function review(script, facts) {
     var lines = script.replace(/\n$/, "").split("\n");
     var problems = [];
-    var say = function (line, message) { problems.push([line, message]); };
+    var say = function (line, key, value) { problems.push([line, key, value === undefined ? "" : value]); };
     var options = sbatchOptions(lines);
     var first = lines.findIndex(isCommand);
     lines.forEach(function (text, index) {
-      if (first >= 0 && index > first && /^#SBATCH\s/.test(text)) {
-        say(index + 1, "sbatch ignores #SBATCH lines after the first command");
-      }
+      if (first >= 0 && index > first && /^#SBATCH\s/.test(text)) say(index + 1, "review.sbatch-after-command");
     });
-    var cores = options["cpus-per-task"] ? Number(options["cpus-per-task"].value) : 1;
-    var partition = partitionOf(facts, options.partition ? options.partition.value : facts.partitions[0].name);
-    var gpus = options["gpus-per-node"] ? Number(options["gpus-per-node"].value.split(":").pop()) : 0;
+    var value = function (name, read, otherwise) { return options[name] ? read(options[name].value) : otherwise; };
+    var asked = {
+      cores: value("cpus-per-task", Number, 1),
+      memory: value("mem", gigabytesOf, 0),
+      gpus: value("gpus-per-node", function (v) { return Number(v.split(":").pop()); }, 0),
+      minutes: value("time", slurmMinutes, 0),
+    };
+    var optionOf = {cores: "cpus-per-task", memory: "mem", gpus: "gpus-per-node", time: "time"};
+    var partition = partitionOf(facts, value("partition", String, facts.partitions[0].name));
     if (partition) {  // the limits of the partitions the builder knows
-      var node = biggestNode(partition, gpus > 0 ? 1 : 0);
-      if (!node) say(options["gpus-per-node"].line, "no node of " + partition.name + " has a GPU");
-      else {
-        if (gpus > node.gpus) say(options["gpus-per-node"].line, "a node has at most " + node.gpus + " GPUs");
-        if (cores > node.cores) say(options["cpus-per-task"].line, "a node has at most " + node.cores + " cores");
-        if (options.mem && gigabytesOf(options.mem.value) > node.memory_gb) {
-          say(options.mem.line, "a node has at most " + node.memory_gb + " GB of memory");
-        }
-      }
+      overLimits(partition, asked, facts).forEach(function (problem) {
+        say(options[optionOf[problem[0]]].line, problem[1], problem[2]);
+      });
     }
-    if (options.time && !(slurmMinutes(options.time.value) <= facts.max_time_days * 1440)) {
-      say(options.time.line, "a job may last at most " + facts.max_time_days + " days");
-    }
+    if (options.time && isNaN(asked.minutes)) say(options.time.line, "review.time-format", options.time.value);
     var threads = null, loaded = false;
     lines.forEach(function (text, index) {
       var line = index + 1, exported = /^\s*export\s+(OMP|MKL)_NUM_THREADS=(\S*)/.exec(text);
       if (exported) {
         var allowed = exported[1] === "MKL" ? THREAD_VALUES.concat(["$OMP_NUM_THREADS"]) : THREAD_VALUES;
-        if (allowed.indexOf(exported[2]) < 0) say(line, exported[1] + "_NUM_THREADS is the job's cores or 1, not " + exported[2]);
+        if (allowed.indexOf(exported[2]) < 0) say(line, "review.thread-value", exported[2]);
         if (exported[1] === "OMP") threads = exported[2];
       }
       if (/^\s*module\s+load\s.*\bpython\//.test(text)) loaded = true;
-      if (/^\s*(source\s+\S*\/bin\/activate|virtualenv\s)/.test(text) && !loaded) {
-        say(line, "load the python module before a virtual environment");
-      }
+      if (/^\s*(source\s+\S*\/bin\/activate|virtualenv\s)/.test(text) && !loaded) say(line, "review.modules-first");
       if (!runsPython(text)) return;
-      if (cores > 1 && threads === null) {
-        say(line, "a job of " + cores + " cores sets OMP_NUM_THREADS before Python starts");
-      }
+      if (asked.cores > 1 && threads === null) say(line, "review.threads-unset", asked.cores);
       // srun of Slurm 22.05 to 23.02 (the platform's) does not pass #SBATCH's --cpus-per-task on.
-      if (cores > 1 && /^\s*srun\s/.test(text) && !/\s(--cpus-per-task[= ]|-c\s?)\S/.test(text)) {
-        say(line, "srun gives each task one core unless it asks for --cpus-per-task again");
+      if (asked.cores > 1 && /^\s*srun\s/.test(text) && !/\s(--cpus-per-task[= ]|-c\s?)\S/.test(text)) {
+        say(line, "review.srun-cores", asked.cores);
       }
       if (options.ntasks && Number(options.ntasks.value) > 1 && !/^\s*srun\s/.test(text)) {
-        say(line, "one Python process for " + options.ntasks.value + " tasks: ask its cores with --cpus-per-task");
+        say(line, "review.one-process-for-tasks", options.ntasks.value);
       }
     });
     return problems.sort(function (a, b) { return a[0] - b[0]; });
   }
 
-  var api = {KINDS: KINDS, ENVIRONMENTS: ENVIRONMENTS, THREADS: THREADS, check: check, build: build, hhmm: hhmm,
-             review: review};
+  var api = {KINDS: KINDS, ENVIRONMENTS: ENVIRONMENTS, check: check, build: build, review: review};
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.JobScript = api;
 })(this);
