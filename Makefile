@@ -1,4 +1,4 @@
-# Python on the IQ HPC Platform: one English source, a French edition from gettext catalogs,
+# Python on the IQ Cluster: one English source, a French edition from gettext catalogs,
 # and a test suite that runs every example. `make help` lists the targets.
 
 PYTHON       ?= python3

@@ -8,8 +8,8 @@ ROOT = Path(__file__).resolve().parent
 platform_file = "platform.toml"
 PLATFORM = hpc_platform.load(ROOT / platform_file)
 
-project = PLATFORM.data["site"]["titles"][PLATFORM.source_language]
-author = PLATFORM.data["site"]["name"]
+project = PLATFORM.guide.titles[PLATFORM.source_language]
+author = PLATFORM.site.names[PLATFORM.source_language]
 copyright = f"2026, {author}"
 
 extensions = [
@@ -50,7 +50,7 @@ html_theme_options = {
 
 # Copy the commands of a transcript only: the regex strips the platform's prompt, with or without a venv
 # prefix ("(qutip) [alice@iv11 ~]$ "); lines without a prompt are output and are left out.
-copybutton_prompt_text = hpc_platform.prompt_pattern(PLATFORM.data["login"]["prompt"], command=False, named=False) + " "
+copybutton_prompt_text = hpc_platform.prompt_pattern(PLATFORM.login.prompt, command=False, named=False) + " "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_line_continuation_character = "\\"

@@ -22,7 +22,7 @@ from pageharness.transcript import Prompt, parse_transcript
 from tests.site.builtsite import LANGUAGES, PLATFORM, ROOT, SOURCE, html_path, page_names
 
 PAGES = page_names()
-PROMPT = Prompt(PLATFORM.data["login"]["prompt"], PLATFORM.prompt())
+PROMPT = Prompt(PLATFORM.login.prompt, PLATFORM.prompt())
 CONSOLE_PAGES = [page for page in PAGES if "code-block:: console" in (SOURCE / f"{page}.rst").read_text(encoding="utf-8")]
 SWITCHER_SOURCE = ", ".join(
     [str(path) for path in sorted((switcher.HERE / "templates").rglob("*.html"))] + [switcher.__file__])

@@ -14,29 +14,32 @@ import pytest
 
 from tests.site.builtsite import ROOT, SOURCE, page_names
 
-PLATFORM = hpc_platform.load(ROOT / "platform.toml").data
+PLATFORM = hpc_platform.load(ROOT / "platform.toml")
 LOCALE = ROOT / "locale" / "fr" / "LC_MESSAGES"
 PAGES = [SOURCE / f"{name}.rst" for name in page_names()]
 CATALOGS = sorted(p for p in LOCALE.rglob("*.po") if p.name != "sphinx.po")
 
 
-LOGIN = PLATFORM["login"]
-SLURM = PLATFORM["slurm"]
-NODES = PLATFORM["nodes"]
-NODE_NAMES = {name for group in NODES for name in group["names"]}
-NODE_CORES = {group["cores"] for group in NODES}
-GPU_TYPES = {group["gpu_type"] for group in NODES if "gpu_type" in group}
+LOGIN = PLATFORM.login
+NODES = PLATFORM.nodes
+NODE_NAMES = set(PLATFORM.node_names)
+NODE_CORES = {group.cores for group in NODES}
+GPU_TYPES = {group.gpus.type for group in NODES if group.gpus}
+# Processors as the pages may name them: a model ("EPYC 7643") or a microarchitecture ("milan").
+PROCESSOR_MODELS = {group.processor.model for group in NODES if group.processor}
+MICROARCHITECTURES = {group.processor.microarchitecture for group in NODES if group.processor}
 # Below this, "an 8-core node" is an example machine (a laptop, the benchmark's), not a claim about
 # the platform's nodes, which have tens of cores.
-NODE_SIZED = min(NODE_CORES) // 4
-MAX_GPUS = max(group.get("gpus", 0) for group in NODES)
-PARTITIONS = {SLURM["default_partition"], SLURM["preemption"]["partition"]}
-MODULES = {name: module["versions"] for name, module in PLATFORM["modules"].items()
-           if name != "source"}  # Lmod name -> versions
+NODE_SIZED = min(group.cores for group in PLATFORM.groups_of(PLATFORM.default_partition.name)) // 4
+MAX_GPUS = max(group.gpus.count for group in NODES if group.gpus)
+PARTITIONS = {partition.name for partition in PLATFORM.partitions}
+MODULES = {name: list(module.versions) for name, module in PLATFORM.modules.items() if module.versions}
 # Where platform paths may start: each storage path up to its first variable ($USER, $PROF).
-STORAGE_ROOTS = tuple(PLATFORM["storage"][key].split("$")[0] for key in ("data", "group_data"))
+STORAGE_ROOTS = tuple(path.split("$")[0] for path in (PLATFORM.storage.data, PLATFORM.storage.group_data))
+# The platform's names in both languages: any other "IQ <something>" name of it is wrong.
+SITE_NAMES = set(PLATFORM.site.names.values()) | set(PLATFORM.site.full_names.values())
 
-PROMPT = re.compile(hpc_platform.prompt_pattern(PLATFORM["login"]["prompt"], command=False))
+PROMPT = re.compile(hpc_platform.prompt_pattern(PLATFORM.login.prompt, command=False))
 # `-p NAME` is a partition only on a Slurm command's line (mkdir -p, avail_wheels -p are not).
 PARTITION = re.compile(r"(?:--partition[=\s]+|queue\s*=\s*[\"'])(?P<name>[\w-]+)")
 SHORT_PARTITION = re.compile(r"(?<![\w-])-p\s+(?P<name>[\w-]+)")
@@ -59,6 +62,10 @@ GPU_REQUEST = re.compile(r"--(?:gres=gpu:|gpus(?:-per-(?:node|task))?=)(?:(?P<ty
 PATH = re.compile(r"(?P<path>/net/[^\s`\"')]+)")
 SCRATCH = re.compile(r"\$SCRATCH\b|\$\{SCRATCH\}|(?<![\w/])(?:~/|/)scratch\b")
 NEGATION = re.compile(r"\b(?:no|not|none|without|pas|aucun|aucune|sans)\b|\bn[’']", re.IGNORECASE)
+PROCESSOR = re.compile(r"\b(?P<model>EPYC [0-9A-Z]+|Xeon (?:Gold |Platinum |Silver )?\w+)")
+MICROARCHITECTURE = re.compile(r"\b(?P<name>milan|rome|genoa|turin|bergamo|icelake|cascadelake|skylake|"
+                               r"sapphirerapids|broadwell|haswell)\b")
+PLATFORM_NAME = re.compile(r"\b(?:IQ HPC(?: Platform)?|plateforme IQ(?: HPC)?|IQ Platform)\b", re.IGNORECASE)
 MODULE = re.compile(r"(?<![\w/.-])(?P<name>" + "|".join(sorted(map(re.escape, MODULES), key=len, reverse=True))
                     + r")/(?P<version>[\w.]*\w)")
 
@@ -77,8 +84,16 @@ def contradictions(text: str, name: str, line: int = 1) -> list[str]:
 def line_problems(line: str, previous: str) -> list[str]:
     problems = []
     for prompt in PROMPT.finditer(line):
-        if (prompt["user"], prompt["host"]) != (LOGIN["user"], LOGIN["host"]):
-            problems.append(f"prompt {prompt.group()} is not the platform's login node {LOGIN['host']}")
+        if (prompt["user"], prompt["host"]) != (LOGIN.user, LOGIN.host):
+            problems.append(f"prompt {prompt.group()} is not the platform's login node {LOGIN.host}")
+    for name in PLATFORM_NAME.finditer(line):
+        problems.append(f"{name.group()!r} is not a name of the platform {sorted(SITE_NAMES)}")
+    for processor in PROCESSOR.finditer(line):
+        if processor["model"] not in PROCESSOR_MODELS:
+            problems.append(f"processor {processor['model']!r} is not one of the platform's {sorted(PROCESSOR_MODELS)}")
+    for name in MICROARCHITECTURE.finditer(line):
+        if name["name"] not in MICROARCHITECTURES:
+            problems.append(f"microarchitecture {name['name']!r} is not one of the platform's {sorted(MICROARCHITECTURES)}")
     partitions = [m["name"] for m in PARTITION.finditer(line)] + [m["name"] for m in PARTITION_NAME.finditer(line)]
     if SLURM_COMMAND.search(line):
         partitions += [m["name"] for m in SHORT_PARTITION.finditer(line)]
@@ -89,8 +104,8 @@ def line_problems(line: str, previous: str) -> list[str]:
         if node["name"] not in NODE_NAMES:
             problems.append(f"node {node['name']!r} is not one of the platform's {sorted(NODE_NAMES)}")
     for host in LOGIN_NAME.finditer(line):
-        if host["name"] != LOGIN["host"]:
-            problems.append(f"host {host['name']!r} is not the platform's login node {LOGIN['host']}")
+        if host["name"] != LOGIN.host:
+            problems.append(f"host {host['name']!r} is not the platform's login node {LOGIN.host}")
     for cores in CORES.finditer(line):
         if int(cores["n"]) > max(NODE_CORES):
             problems.append(f"{cores.group()}: more than a node of the platform has ({max(NODE_CORES)})")
@@ -120,7 +135,7 @@ def line_problems(line: str, previous: str) -> list[str]:
     for path in PATH.finditer(line):
         if not path["path"].startswith(STORAGE_ROOTS):
             problems.append(f"path {path['path']} is not one of the platform's {list(STORAGE_ROOTS)}")
-    if not PLATFORM["storage"]["scratch"]:
+    if not PLATFORM.storage.scratch:
         for scratch in SCRATCH.finditer(line):
             # "The platform has no $SCRATCH" is true; anything else sends readers to a folder that is not there.
             if not NEGATION.search(previous + " " + line):
@@ -157,30 +172,35 @@ def test_each_kind_of_contradiction_is_reported_with_its_line():
     text = "\n".join([
         "Fine: |partition|, |node_cores| cores, python/3.11 and scipy-stack/2024b.",
         "   [bob@login1 ~]$ module load python/3.9.6 gcc/9.3",
-        "   sbatch -p gpu --cpus-per-task=200 job.sh",
+        "   sbatch -p gpu --cpus-per-task=400 job.sh",
         "Log in to ab12 and use the 64-core nodes of xy1234: 64 × 64 = 4096 threads.",
         "An 8-core laptop runs 8 × 8 = 64 threads; 4 cores, 2 × 2 = 4.",
         "   #SBATCH --gpus-per-node=nvidia_v100:4",
         "   #SBATCH --gres=gpu:tesla:1 --partition=old-q",
         "Put data in /net/other/data or $SCRATCH; the platform has no ``$SCRATCH``.",
         "   mkdir -p project; avail_wheels -p 3.10 numpy; ls cp310",
+        "The IQ HPC Platform's nodes have AMD EPYC 7643 (milan) and EPYC 7713 (zen3) processors, and skylake ones.",
     ])
+    partitions = sorted(PARTITIONS)
     assert contradictions(text, "page.rst") == [
         "page.rst:2: prompt [bob@login1 ~]$ is not the platform's login node iv11",
         "page.rst:2: python/3.9.6 is not in the platform's catalog ['3.10.13', '3.11.5', '3.12.4']",
         "page.rst:2: gcc/9.3 is not in the platform's catalog ['12.3']",
-        "page.rst:3: partition 'gpu' does not exist on the platform ['iq-main', 'iq-preempt']",
-        "page.rst:3: --cpus-per-task=200 asks for more cores than a node has (96)",
-        "page.rst:4: node 'xy1234' is not one of the platform's ['cp3702', 'cp3703', 'cp3704', 'cp3705']",
+        f"page.rst:3: partition 'gpu' does not exist on the platform {partitions}",
+        "page.rst:3: --cpus-per-task=400 asks for more cores than a node has (384)",
+        f"page.rst:4: node 'xy1234' is not one of the platform's {sorted(NODE_NAMES)}",
         "page.rst:4: host 'ab12' is not the platform's login node iv11",
-        "page.rst:4: '64-core nodes': the platform's nodes have [48, 96] cores",
-        "page.rst:4: 64 × 64 = 4...: 64 is not a node's core count [48, 96]",
-        "page.rst:6: GPU type 'nvidia_v100' is not the platform's ['nvidia_a40']",
-        "page.rst:6: --gpus-per-node=nvidia_v100:4: GPU type 'nvidia_v100' is not the platform's ['nvidia_a40']",
+        f"page.rst:4: '64-core nodes': the platform's nodes have {sorted(NODE_CORES)} cores",
+        f"page.rst:4: 64 × 64 = 4...: 64 is not a node's core count {sorted(NODE_CORES)}",
+        "page.rst:6: GPU type 'nvidia_v100' is not the platform's ['nvidia_a40', 'nvidia_l40s']",
+        "page.rst:6: --gpus-per-node=nvidia_v100:4: GPU type 'nvidia_v100' is not the platform's ['nvidia_a40', 'nvidia_l40s']",
         "page.rst:6: --gpus-per-node=nvidia_v100:4: a node of the platform has at most 2 GPUs",
-        "page.rst:7: partition 'old-q' does not exist on the platform ['iq-main', 'iq-preempt']",
-        "page.rst:7: --gres=gpu:tesla:1: GPU type 'tesla' is not the platform's ['nvidia_a40']",
+        f"page.rst:7: partition 'old-q' does not exist on the platform {partitions}",
+        "page.rst:7: --gres=gpu:tesla:1: GPU type 'tesla' is not the platform's ['nvidia_a40', 'nvidia_l40s']",
         "page.rst:8: path /net/other/data is not one of the platform's ['/net/nfs-iq/data/', '/net/nfs-iq/data/def-']",
+        f"page.rst:10: 'IQ HPC Platform' is not a name of the platform {sorted(SITE_NAMES)}",
+        f"page.rst:10: processor 'EPYC 7713' is not one of the platform's {sorted(PROCESSOR_MODELS)}",
+        f"page.rst:10: microarchitecture 'skylake' is not one of the platform's {sorted(MICROARCHITECTURES)}",
     ]
 
 
@@ -191,8 +211,8 @@ def test_a_french_contradiction_is_reported_at_its_catalog_line(tmp_path):
                        '"Chaque nœud a 64 cœurs ; mettez vos données dans $SCRATCH "\n"ou sur cp9999."\n\n'
                        '#, fuzzy\nmsgid "Old."\nmsgstr "Sur ip42."\n', encoding="utf-8")
     assert catalog_contradictions(catalog) == [
-        f"{catalog}:8: node 'cp9999' is not one of the platform's ['cp3702', 'cp3703', 'cp3704', 'cp3705']",
-        f"{catalog}:8: 'nœud a 64 cœurs': the platform's nodes have [48, 96] cores",
+        f"{catalog}:8: node 'cp9999' is not one of the platform's {sorted(NODE_NAMES)}",
+        f"{catalog}:8: 'nœud a 64 cœurs': the platform's nodes have {sorted(NODE_CORES)} cores",
         f"{catalog}:8: $SCRATCH: the platform has no scratch file system",
     ]
 
@@ -214,5 +234,6 @@ def test_former_login_node_and_partition_appear_nowhere():
             except UnicodeDecodeError:
                 continue  # images, compiled files
             for number, line in enumerate(text.splitlines(), start=1):
-                found += [f"{path.relative_to(ROOT)}:{number}: {name}" for name in FORMER_NAMES if name in line]
+                found += [f"{path.relative_to(ROOT)}:{number}: {name}" for name in FORMER_NAMES
+                          if re.search(rf"(?<![\w-]){name}(?![\w-])", line)]
     assert not found, "\n".join(found)

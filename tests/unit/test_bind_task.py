@@ -33,3 +33,13 @@ def test_slurm_cpus_fold_onto_the_nodes_machine_cpus():
     assert machine_share([1], [0, 1]) == {1}
     assert machine_share([0, 1, 2, 3], [0, 1]) == {0, 1}
     assert machine_share([5], [2, 3]) == {3}  # a node with CPUs of its own
+
+
+def test_a_task_gets_as_many_distinct_cpus_as_it_has_slurm_cpus_up_to_the_nodes():
+    """Slurm's ids of one parity (0 and 48, one per socket) fold onto one CPU of 2: the task still
+    gets 2 distinct CPUs; a 3-CPU task on 2 CPUs gets both, whatever the ids."""
+    for ids in ([0, 48], [2, 4], [1, 3], [0, 2, 4, 6], [7, 9]):
+        assert len(machine_share(ids, [0, 1])) == 2, ids
+    assert len(machine_share([0, 48, 96], [0, 1])) == 2
+    assert machine_share([0, 48], [4, 5, 6, 7]) == {4, 5}  # a node with CPUs of its own
+    assert machine_share([3], [0, 1, 2, 3]) == {3}  # one CPU: where its id folds

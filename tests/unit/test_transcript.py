@@ -205,3 +205,15 @@ def test_a_node_that_breaks_the_one_for_one_rule_shows_in_the_diff_and_the_updat
     shown = ["rank 0 on cp3702", "rank 1 on cp3703"]
     assert merged_output(shown, "rank 0 on cp3705\nrank 1 on cp3705", NODES) == ["rank 0 on cp3702", "rank 1 on cp3705"]
     assert merged_output(shown, "rank 0 on cp3705\nrank 1 on cp3703", NODES) == shown  # the page's names stay
+
+
+def test_a_node_the_command_names_stands_for_itself():
+    """`--exclude=cp3702`: an output that shows another node must not come from cp3702."""
+    from pageharness.transcript import named_hosts
+    hosts = frozenset({"cp3702", "cp3703", "cp3704"})
+    named = named_hosts("sbatch --test-only --exclude=cp3702 --wrap=true", hosts)
+    assert named == {"cp3702"}
+    shown = ["on nodes cp3703"]
+    assert output_matches(shown, "on nodes cp3704", hosts, named)
+    assert not output_matches(shown, "on nodes cp3702", hosts, named)
+    assert output_matches(shown, "on nodes cp3702", hosts)  # without it, any node

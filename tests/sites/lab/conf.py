@@ -8,8 +8,8 @@ ROOT = Path(__file__).resolve().parent
 platform_file = "platform.toml"
 PLATFORM = hpc_platform.load(ROOT / platform_file)
 
-project = PLATFORM.data["site"]["titles"][PLATFORM.source_language]
-author = PLATFORM.data["site"]["name"]
+project = PLATFORM.guide.titles[PLATFORM.source_language]
+author = PLATFORM.site.names[PLATFORM.source_language]
 
 extensions = [
     "sphinx_copybutton",
@@ -33,7 +33,7 @@ html_copy_source = False
 html_theme_options = {"footer_icons": [], "top_of_page_buttons": ["view"]}
 
 # Copy the commands only: the regex strips the lab's prompt ("bob@hpc1:~$ "); other lines are output.
-copybutton_prompt_text = hpc_platform.prompt_pattern(PLATFORM.data["login"]["prompt"], command=False,
+copybutton_prompt_text = hpc_platform.prompt_pattern(PLATFORM.login.prompt, command=False,
                                                      named=False) + " "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True

@@ -5,10 +5,15 @@ MariaDB listens on a unix socket in the state folder only (no TCP); slurmdbd on 
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
 import subprocess
 from pathlib import Path
 
+from hpc_platform import Platform
+
+from . import access
 from .config import ClusterError, Paths
 from .daemons import Daemon, daemon_env, free_port, render, start, wait_until
 
@@ -60,7 +65,8 @@ def write_slurmdbd_config(paths: Paths) -> str:
     conf = paths.slurm_conf.parent / "slurmdbd.conf"
     render("slurmdbd.conf.in", conf, mode=0o600, state=paths.state, port=port)
     # With slurmdbd, AccountingStoragePass names the munge socket of the clients' side.
-    return (f"AccountingStorageType=accounting_storage/slurmdbd\n"
+    # Enforced associations: a job's account must be one of its user's (hpc_standin.access).
+    return (f"AccountingStorageType=accounting_storage/slurmdbd\nAccountingStorageEnforce=associations\n"
             f"AccountingStorageHost=127.0.0.1\nAccountingStoragePort={port}\n"
             f"AccountingStoragePass={paths.state / 'munge' / 'munge.socket'}\n")
 
@@ -79,3 +85,21 @@ def start_slurmdbd(paths: Paths, daemon: Daemon, cluster_name: str) -> None:
     if cluster_name not in listed:
         subprocess.run(["sacctmgr", "-i", "add", "cluster", cluster_name], env=env,
                        capture_output=True, check=True)
+
+
+def register_accounts(paths: Paths, platform: Platform) -> None:
+    """The platform's accounts (hpc_standin.access), and the user who runs the pages in each, with
+    the reader's as the default: what a job of theirs is charged to unless it names another."""
+    names = access.accounts(platform)
+    if not names:
+        return
+    env, user = client_env(paths), pwd.getpwuid(os.getuid()).pw_name
+    for command in (["add", "account", ",".join(names), f"cluster={platform.slurm.cluster_name}"],
+                    ["add", "user", user, f"account={','.join(names)}", f"defaultaccount={names[0]}",
+                     f"cluster={platform.slurm.cluster_name}"],
+                    ["modify", "user", user, "set", f"defaultaccount={names[0]}"]):
+        result = subprocess.run(["sacctmgr", "-i", *command], env=env, capture_output=True, text=True)
+        # sacctmgr says "Nothing new added" with exit 1 when they exist (a restarted instance).
+        if result.returncode and "Nothing new" not in result.stdout + result.stderr \
+                and "Nothing modified" not in result.stdout + result.stderr:
+            raise ClusterError(f"sacctmgr {' '.join(command)} failed: {result.stdout}{result.stderr}")

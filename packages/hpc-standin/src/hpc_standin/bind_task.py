@@ -3,7 +3,7 @@
 Run by the TaskProlog (as the job's user, before the task starts; stdlib only, `python -I`). The
 stand-in's nodes declare the platform's cores, more than the machine has, so Slurm's task/affinity
 cannot pin. This does what it would: the task's share of its job's CPUs on this node (from
-`scontrol show job -d`), each CPU id folded onto the node's CPUs of the machine (machine-cpus.json,
+`scontrol show job -d`), each CPU id folded onto the node's CPUs of the machine, distinct ones as many as it can (machine-cpus.json,
 written by `up`). A job of 1 core runs on one of the machine's CPUs, two jobs of 1 core on two
 different ones while the node has them, a job of more cores than the node's share on all of it.
 """
@@ -62,7 +62,19 @@ def tasks_on_node(tasks_per_node: str, node_index: int) -> int:
 
 
 def machine_share(slurm_cpus: list[int], node_cpus: list[int]) -> set[int]:
-    return {node_cpus[cpu % len(node_cpus)] for cpu in slurm_cpus}
+    """The machine's CPUs for a task's Slurm CPUs: as many distinct ones as it has Slurm CPUs, up to
+    the node's. Each Slurm CPU folds onto the machine's by its id, so that tasks of 1 CPU spread over
+    the machine; where ids fold onto the same CPU (0 and 48 of two sockets, on 2 CPUs), the next
+    free ones make up the count."""
+    wanted = min(len(set(slurm_cpus)), len(node_cpus))
+    share = list(dict.fromkeys(node_cpus[cpu % len(node_cpus)] for cpu in slurm_cpus))[:wanted]
+    start = node_cpus.index(share[0]) if share else 0
+    for cpu in node_cpus[start:] + node_cpus[:start]:
+        if len(share) >= wanted:
+            break
+        if cpu not in share:
+            share.append(cpu)
+    return set(share)
 
 
 def main(machine_cpus_file: str) -> int:

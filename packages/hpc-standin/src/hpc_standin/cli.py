@@ -58,7 +58,8 @@ def up(paths: Paths, platform: Platform) -> None:
             daemons.start_munge(paths)
             accounting.forget_jobs(paths)
             accounting.start_mariadb(paths, mariadbd)
-            accounting.start_slurmdbd(paths, slurmdbd, platform.cluster_name)
+            accounting.start_slurmdbd(paths, slurmdbd, platform.slurm.cluster_name)
+            accounting.register_accounts(paths, platform)
             daemons.start_slurm(paths)
     log(f"up in {time.monotonic() - started:.1f} s (state {paths.state})")
 
@@ -67,23 +68,33 @@ def write_module_tree(paths: Paths, platform: Platform) -> None:
     """The software (built once), the module tree over it and the login node's tools."""
     sandboxes = software.build_all(paths, platform)
     catalog.write_catalog(paths, platform, sandboxes)
-    write_tools(paths, sandboxes)
+    write_tools(paths, platform, sandboxes)
 
 
-def write_tools(paths: Paths, sandboxes: list) -> None:
-    """Commands of the platform's login node that Debian lacks, run by a sandbox interpreter."""
+# The stand-in's own tools, written from the platform's description of them: the login
+# environment has those its platform.toml [login] commands names.
+TOOLS = {"avail_wheels", "seff", "susage"}
+
+
+def write_tools(paths: Paths, platform: Platform, sandboxes: list) -> None:
+    """Commands of the platform's login node that Debian lacks: the stand-in's own tools, run by a
+    sandbox interpreter, and the command that lists your own jobs, as the platform defines it."""
     # Any interpreter: the tools need only the stdlib. A site without python modules uses this one.
     python = shlex.quote(str(sandboxes[0].python if sandboxes else sys.executable))
-    setup = {"avail_wheels": f': "${{WHEELHOUSE:={paths.wheelhouse}}}"; export WHEELHOUSE\n',
-             "seff": ""}
-    for tool, lines in setup.items():
-        script = PACKAGE / f"{tool}.py"
-        write_if_changed(paths.bin / tool, mode=0o755, text=(
-            f"#!/bin/sh\n# {tool} of the stand-in platform (hpc_standin/{script.name}).\n"
-            f"{lines}exec {python} -I {shlex.quote(str(script))} \"$@\"\n"))
-    # The platform's `sq` lists your own jobs; a plain squeue underneath, as on the platform.
-    write_if_changed(paths.bin / "sq", mode=0o755, text=(
-        "#!/bin/sh\n# sq of the stand-in platform: your own jobs.\nexec squeue --me \"$@\"\n"))
+    setup = {"avail_wheels": f': "${{WHEELHOUSE:={paths.wheelhouse}}}"; export WHEELHOUSE\n'}
+    slurm = platform.slurm
+    for tool in platform.login.commands:
+        if tool == slurm.own_jobs_command and slurm.own_jobs:
+            write_if_changed(paths.bin / tool, mode=0o755, text=(
+                f"#!/bin/sh\n# {tool} of the platform: your own jobs.\n{slurm.own_jobs}\n"))
+        elif tool in TOOLS:
+            script = PACKAGE / f"{tool}.py"
+            write_if_changed(paths.bin / tool, mode=0o755, text=(
+                f"#!/bin/sh\n# {tool} of the stand-in platform (hpc_standin/{script.name}).\n"
+                f"{setup.get(tool, '')}exec {python} -I {shlex.quote(str(script))} \"$@\"\n"))
+        else:
+            raise ClusterError(f"{platform.path}: [login] commands names {tool!r}, which the stand-in cannot "
+                               f"provide (it has {', '.join(sorted(TOOLS))}, and [slurm] own_jobs_command)")
 
 
 def down(paths: Paths) -> None:
@@ -147,7 +158,7 @@ def layout_summary(layout: Layout, shares: dict[str, list[int]]) -> str:
 def env_lines(paths: Paths, platform: Platform) -> str:
     """Shell lines that make a bash shell a login shell of the platform (for `eval`)."""
     q = lambda p: shlex.quote(str(p))  # noqa: E731
-    defaults = platform.default_modules
+    defaults = catalog.login_loads(platform)
     return "\n".join([
         "# The host's pip settings (PIP_*, /etc/xdg/pip) are not the platform's.",
         "for _v in $(compgen -e PIP_); do unset \"$_v\"; done; unset _v",
@@ -158,19 +169,19 @@ def env_lines(paths: Paths, platform: Platform) -> str:
         "# What `module reset` goes back to: the platform's login modules.",
         f"export LMOD_SYSTEM_DEFAULT_MODULES={q(':'.join(defaults))}",
         "# The platform's `module avail` layout: titled module trees, as wide as its pages show them.",
-        f"export LMOD_AVAIL_STYLE=grouped:system LMOD_TERM_WIDTH={platform.module_avail_columns}",
+        f"export LMOD_AVAIL_STYLE=grouped:system LMOD_TERM_WIDTH={platform.login.module_avail_columns}",
         "# login(1) exports SHELL; bash only sets it. salloc's interactive step runs $SHELL and",
         "# fails with 'srun: fatal: No command given to execute' where it is missing (as under CI).",
         "export SHELL",
         "unset LOADEDMODULES _LMFILES_ __LMOD_REF_COUNT_MODULEPATH",
         f". {LMOD_INIT}",
-        f"export MODULEPATH={q(paths.modules)}",
+        f"export MODULEPATH={q(':'.join(map(str, catalog.login_modulepath(paths, platform))))}",
         f"export PATH={q(paths.bin)}:\"$PATH\"",
         *([f"module -q load {' '.join(map(q, defaults))}"] if defaults else []),
         "# The prompt and $HOSTNAME of the platform's login node, not this machine's name (which",
         "# Slurm, `hostname` and jobs still show). Shell variables, as bash sets them: not exported,",
         "# so that a shell on a node (salloc, a job) sets its own.",
-        f"export -n HOSTNAME; HOSTNAME={q(platform.login_host)}",
+        f"export -n HOSTNAME; HOSTNAME={q(platform.login.host)}",
         f"PS1={q(bash_prompt(platform))}",
         "# The stand-in's nodes reach each other on the machine's loopback only: dask-jobqueue's",
         "# scheduler and workers must not listen on the host's network.",
@@ -181,8 +192,7 @@ def env_lines(paths: Paths, platform: Platform) -> str:
 def bash_prompt(platform: Platform) -> str:
     """PS1 for the platform's prompt: bash fills in the user and the folder, the host is the
     platform's login node (\\u and \\W, as the platform's own PS1)."""
-    template = platform.data["login"]["prompt"]
-    return template.replace("$", "\\$").format(user="\\u", host=platform.login_host, dir="\\W")
+    return platform.login.prompt.replace("$", "\\$").format(user="\\u", host=platform.login.host, dir="\\W")
 
 
 def shell(paths: Paths, platform: Platform) -> None:

@@ -63,10 +63,6 @@ class Paths:
         return self.cache / "wheelhouse"
 
     @property
-    def modules(self) -> Path:
-        return self.state / "modules" / "Core"
-
-    @property
     def bin(self) -> Path:
         return self.state / "bin"
 
@@ -94,11 +90,13 @@ def default_state(site: Path) -> Path:
 
 
 def hermetic_env(**extra: str) -> dict:
-    """The environment for pip runs that must ignore the host's pip settings (PIP_*, /etc/xdg/pip)."""
+    """The environment for pip runs that must ignore the host's pip settings (PIP_*, /etc/xdg/pip)
+    and leave the user's HOME alone: pip would cache the wheels it builds in ~/.cache/pip."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))}
     env["PIP_CONFIG_FILE"] = os.devnull
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PIP_NO_CACHE_DIR"] = "1"
     env.update(extra)
     return env
 

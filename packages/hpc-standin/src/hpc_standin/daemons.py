@@ -20,9 +20,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpc_platform import Platform
+from hpc_platform import Partition, Platform, megabytes
 from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
+from . import access
 from .config import PACKAGE, ClusterError, Paths, log
 from .nodes import (Layout, Node, decide_layout, hosts_file, layout_path, machine_cpus_of, machine_cpus_path,
                     node_folder)
@@ -156,23 +157,43 @@ def render(template: str, target: Path, mode: int = 0o644, **values) -> None:
     target.chmod(mode)
 
 
-def partition_lines(platform: Platform, nodes: str) -> str:
-    """The platform's partitions: the default one and, if it has one, the shared preemptible one
-    whose jobs a job of a higher tier cancels, with SIGTERM then the grace time to save their work;
-    a job that asked for --requeue (JobRequeue=0: only those) goes back to the queue instead."""
-    limits = f"MaxTime={platform.max_time_days}-00:00:00 DefaultTime=01:00:00 DefMemPerCPU=1024 State=UP"
-    lines = [f"PartitionName={platform.default_partition} Nodes={nodes} Default=YES PriorityTier=2 {limits}"]
-    if platform.preemption:
-        lines = ["PreemptType=preempt/partition_prio", "PreemptMode=REQUEUE", "JobRequeue=0", *lines,
-                 f"PartitionName={platform.preemption['partition']} Nodes={nodes} Default=NO "
-                 f"PriorityTier=1 GraceTime={grace_seconds(platform)} {limits}"]
+def partition_lines(platform: Platform, layout: Layout) -> str:
+    """The platform's partitions, each with its nodes, time limit, default memory per core and the
+    accounts it allows (hpc_standin.access). Their priority tiers: the default partition first, so
+    that a job naming several partitions runs on the public nodes when it can (node weights do not
+    reach across partitions), then the others, then the preemptible ones, whose jobs the partitions
+    of their nodes' owners preempt: SIGTERM, then the grace time to save their work; a job that
+    asked for --requeue (JobRequeue=0: only those) goes back to the queue instead."""
+    per_core = platform.slurm.default_memory_per_core
+    memory = f" DefMemPerCPU={megabytes(per_core)}" if per_core else ""
+    lines = ["PreemptType=preempt/partition_prio", "PreemptMode=REQUEUE", "JobRequeue=0"] \
+        if platform.preemptible else []
+    for partition in platform.partitions:
+        line = (f"PartitionName={partition.name} Nodes={','.join(nodes_of(platform, layout, partition.name))} "
+                f"Default={'YES' if partition.default else 'NO'} MaxTime={partition.time_limit_days}-00:00:00 "
+                f"DefaultTime=01:00:00{memory} State=UP")
+        allowed = access.allowed_accounts(platform, partition)
+        if allowed:
+            line += f" AllowAccounts={','.join(allowed)}"
+        if partition.preemption:
+            line += f" PriorityTier=1 GraceTime={grace_seconds(partition)}"
+        else:
+            line += f" PriorityTier={3 if partition.default else 2}"
+        lines.append(line)
     return "\n".join(lines)
 
 
-def grace_seconds(platform: Platform) -> int:
+def nodes_of(platform: Platform, layout: Layout, partition: str) -> list[str]:
+    """The stand-in's nodes of a partition: its own, or the one node of a one-node layout."""
+    if not layout.isolated:
+        return [node.name for node in layout.nodes]
+    return [name for group in platform.groups_of(partition) for name in group.names]
+
+
+def grace_seconds(partition: Partition) -> int:
     """The platform's grace time, or the stand-in's shorter one (software.toml [slurm]): a page's
     preemption example then waits seconds, not the platform's minute, while it states the latter."""
-    platforms = platform.preemption["grace_seconds"]
+    platforms = partition.preemption.grace_seconds
     return min(platforms, SPEC.get("slurm", {}).get("grace_seconds", platforms))
 
 
@@ -228,8 +249,8 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
     for node in layout.nodes:
         (node_folder(paths, node) / "tmp").mkdir(parents=True, exist_ok=True)
     render("slurm.conf.in", paths.slurm_conf, host=layout.controller_host,
-           cluster_name=platform.cluster_name, ctld_port=free_port(), state=state,
-           accounting=accounting, partitions=partition_lines(platform, ",".join(n.name for n in layout.nodes)),
+           cluster_name=platform.slurm.cluster_name, ctld_port=free_port(), state=state,
+           accounting=accounting, partitions=partition_lines(platform, layout),
            gres_types=GPU_LINES if any(n.gpus for n in layout.nodes) else "",
            nodes=node_lines(layout))
     machine_cpus_path(paths).write_text(json.dumps(machine_cpus_of(layout, machine_cpus())))

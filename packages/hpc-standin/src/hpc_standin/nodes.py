@@ -1,4 +1,4 @@
-"""The stand-in's compute nodes: the platform's nodes of its default partition, fewer of them.
+"""The stand-in's compute nodes: every node of the platform, in every partition it is in.
 
 Each node has the cores and memory platform.toml gives it, as Slurm sees them: the limits a job
 meets are the platform's, whatever the machine. The machine's real cores are shared out by
@@ -24,11 +24,10 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hpc_platform import Platform, megabytes
+from hpc_platform import Platform
 
 from .config import ClusterError, Paths
 
-CPU_NODES = 2  # at least two, so that multi-node examples cross a node boundary
 LOOPBACK = "127.0.0.1"
 
 
@@ -75,19 +74,10 @@ def layout_path(paths: Paths) -> Path:
 
 
 def platform_layout(platform: Platform) -> list[Node]:
-    """The first CPU_NODES CPU nodes of the default partition, and its first GPU node."""
-    cpu, gpu = [], []
-    for group in platform.nodes:
-        if group["partition"] != platform.default_partition:
-            continue
-        for name in group["names"]:
-            if group.get("gpus"):
-                gpu.append((name, group))
-            else:
-                cpu.append((name, group))
-    chosen = cpu[:CPU_NODES] + gpu[:1]
-    return [Node(name, LOOPBACK, group["cores"], megabytes(group["memory"]), group.get("gpus", 0),
-                 group.get("gpu_type", "")) for name, group in chosen]
+    """Every node of the platform, with its group's cores, memory and GPUs."""
+    return [Node(name, LOOPBACK, group.cores, group.memory_mb, group.gpus.count if group.gpus else 0,
+                 group.gpus.type if group.gpus else "")
+            for group in platform.nodes for name in group.names]
 
 
 def why_not_isolated() -> str | None:
@@ -106,13 +96,12 @@ def decide_layout(platform: Platform) -> Layout:
     reason = why_not_isolated()
     nodes = platform_layout(platform)
     if reason is None and len(nodes) < 2:
-        reason = f"{platform.path}: the default partition has fewer than two nodes"
+        reason = f"{platform.path}: the platform has fewer than two nodes"
     if reason is not None:
-        if not nodes:
-            raise ClusterError(f"{platform.path}: [[nodes]] lists no node of the default partition: "
-                               f"the stand-in has no size to give its node")
-        gpu = next((node for node in nodes if node.gpus), None)
-        shape = nodes[0]  # the first CPU node's size, and the GPUs of the GPU node
+        defaults = [node for node in nodes if node.name in
+                    {name for group in platform.groups_of(platform.default_partition.name) for name in group.names}]
+        gpu = next((node for node in defaults if node.gpus), None)
+        shape = defaults[0]  # the default partition's first node's size, and the GPUs of its GPU node
         single = Node(host, LOOPBACK, shape.cores, shape.memory_mb, gpu.gpus if gpu else 0,
                       gpu.gpu_type if gpu else "")
         return Layout([single], host, reason)

@@ -25,7 +25,7 @@ import pytest
 from hpc_platform import Platform
 from hpc_platform.pytest_plugin import platform_of
 
-from . import cli
+from . import access, cli
 from .config import ClusterError, Paths, locked
 from .nodes import Layout, layout_path
 
@@ -164,9 +164,15 @@ def pytest_pageharness_login(config):
     platform, _ = site(config)
     cluster = cluster_of(config)
     if cluster.standin:
-        # Its GPUs are scheduled but have no device behind them. Its default partition preempts
-        # the preemptible one on the same node, so the harness can play a node's owner there.
-        owner = platform.default_partition if platform.preemption else None
+        # Its GPUs are scheduled but have no device behind them. The owners' partitions preempt
+        # the preemptible ones on their nodes, and their accounts may be used: the harness can play
+        # a node's owner there, and a member of any group.
         layout = Layout.load(layout_path(cluster.paths))
-        return ShellSetup(setup=cluster.init, owner_partition=owner, limitation=layout and layout.limitation)
+        owners = {node: access.owner_of(platform, node, partition.name)
+                  for partition in platform.preemptible
+                  for group in platform.groups_of(partition.name) for node in group.names}
+        members = {partition.name: access.member_account(platform, partition.name)
+                   for partition in platform.partitions if partition.access != "everyone"}
+        return ShellSetup(setup=cluster.init, owners={n: o for n, o in owners.items() if o}, members=members,
+                          limitation=layout and layout.limitation)
     return ShellSetup(inherit_environment=True, gpus=platform.has_gpus)

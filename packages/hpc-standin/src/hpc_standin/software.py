@@ -294,7 +294,7 @@ def download(sandbox: Sandbox, requirements: list, dest: Path, target: str, labe
 def sdist_recipes(platform: Platform) -> dict[str, tuple[str, dict]]:
     """software.toml [wheelhouse.from_sdist]: name -> (version, recipe); the version is the one
     platform.toml [packages] names, else the recipe's."""
-    return {name: (platform.packages.get(name) or spec["version"], spec)
+    return {name: (platform.packages[name].version if name in platform.packages else spec["version"], spec)
             for name, spec in SPEC["wheelhouse"].get("from_sdist", {}).items()}
 
 
@@ -374,8 +374,12 @@ def wheelhouse_requirements(platform: Platform, target: str) -> list:
     """software.toml's list, its lists for Python `target` that resolve with it, and the packages
     at the version the platform's package pages install."""
     built = SPEC["wheelhouse"].get("from_sdist", {})
-    return SPEC["wheelhouse"]["requirements"] + more_for(target, no_deps=False) + [
-        f"{name}=={version}" for name, version in platform.packages.items() if name not in built]
+    listed = SPEC["wheelhouse"]["requirements"] + more_for(target, no_deps=False)
+    # Until each package page resolves on its own, software.toml's versions win over the pages'.
+    named = {requirement.split("==")[0] for requirement in SPEC["wheelhouse"]["requirements"] +
+             [r for extra in SPEC["wheelhouse"].get("more", []) for r in extra["requirements"]]}
+    return listed + [f"{name}=={package.version}" for name, package in platform.packages.items()
+                     if name not in built and name not in named]
 
 
 def more_for(target: str, no_deps: bool) -> list:

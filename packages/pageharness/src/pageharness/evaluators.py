@@ -4,7 +4,9 @@ Each returns None (pass) or a message that names page, line, command and the dif
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shlex
 from pathlib import PurePath
 
 import pytest
@@ -20,6 +22,7 @@ from .transcript import (
     failure_message,
     is_complete,
     merged_output,
+    named_hosts,
     output_matches,
     unified_diff,
 )
@@ -39,10 +42,35 @@ def evaluate(example: Example) -> str | None:
     if block.options.needs_gpu and not page.login.gpus:
         # The one skip CI accepts: the summary lists these blocks apart, with their reason.
         pytest.skip(f"{page.path}:{block.line}: needs a GPU: {block.options.needs_gpu}")
-    problem = RUNNERS[block.kind](block, page, example)
+    partition = block.options.member
+    if partition and partition not in page.login.members and not page.login.inherit_environment:
+        return (f"{page.path}:{block.line}: `.. test: member={partition}`, and these shells know no member "
+                f"of it (partitions with members: {', '.join(page.login.members) or 'none'})")
+    with member_of(partition, page):
+        problem = RUNNERS[block.kind](block, page, example)
     if problem and page.login.limitation:
         problem += f"\n(this cluster is not the platform's: {page.login.limitation})"
     return problem
+
+
+ACCOUNT_VARIABLES = ("SBATCH_ACCOUNT", "SALLOC_ACCOUNT", "SLURM_ACCOUNT")
+
+
+@contextlib.contextmanager
+def member_of(partition: str | None, page: Page):
+    """`.. test: member=PARTITION`: the block runs as a member of a group that may use the
+    partition. On a stand-in, its sbatch, salloc and srun submit with a member's account (Slurm's
+    variables for it, unseen by the reader); on the real platform the block runs as the account
+    running the pages, which must then be a member."""
+    account = page.login.members.get(partition) if partition else None
+    if account is None:
+        yield
+        return
+    page.hidden(" ".join(f"export {name}={shlex.quote(account)};" for name in ACCOUNT_VARIABLES))
+    try:
+        yield
+    finally:
+        page.hidden(f"unset {' '.join(ACCOUNT_VARIABLES)}")
 
 
 def run_console(block: Block, page: Page, example: Example) -> str | None:
@@ -58,11 +86,12 @@ def run_console(block: Block, page: Page, example: Example) -> str | None:
         promised = expected_status_problem(step, result.status, block.options.exit if last else None)
         if promised:
             return command_failure(page, step, result, expected_status=promised)
-        if step.expected and not output_matches(step.expected, result.output, page.hosts):
+        named = named_hosts(step.command, page.hosts)
+        if step.expected and not output_matches(step.expected, result.output, page.hosts, named):
             if page.update:
                 first, last_line = step.output_lines
                 page.updates.append(
-                    (first, last_line, merged_output(step.expected, result.output, page.hosts), block.indent)
+                    (first, last_line, merged_output(step.expected, result.output, page.hosts, named), block.indent)
                 )
                 continue
             return command_failure(page, step, result)
@@ -133,9 +162,9 @@ def run_job(block: Block, page: Page, example: Example) -> str | None:
     if problem:
         return problem
     preempt = block.options.preempt
-    if preempt and not page.login.owner_partition:
-        return (f"{page.path}:{block.line}: `.. test: preempt` needs a partition where the harness "
-                "may play the node's owner, and these shells have none (only a stand-in's have)")
+    if preempt and not page.login.owners:
+        return (f"{page.path}:{block.line}: `.. test: preempt` needs nodes whose owner the harness "
+                "may play, and these shells have none (only a stand-in's have)")
     script = page.write_file(name, block.source, block.body_line)
     timeout = block.options.timeout or JOB_TIMEOUT
     if preempt:

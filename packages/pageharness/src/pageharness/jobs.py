@@ -95,20 +95,25 @@ def submit_preempted(script: str, page: Page, timeout: float, after: float,
     if node is None:
         page.jobs.cancel([job_id])
         return 1, Job(job_id, "", f"job {job_id} did not start its program within {timeout:.0f} s"), sbatch_output
+    if node not in page.login.owners:
+        page.jobs.cancel([job_id])
+        return 1, Job(job_id, "", f"job {job_id} runs on {node}, which has no owner to play "
+                                  f"(nodes with one: {', '.join(page.login.owners) or 'none'})"), sbatch_output
     time.sleep(after)
+    partition, account = page.login.owners[node]
     owner = page.hidden(
-        f"sbatch --parsable --partition={shlex.quote(page.login.owner_partition)} --exclusive "
+        f"sbatch --parsable --partition={shlex.quote(partition)} --account={shlex.quote(account)} --exclusive "
         f"--nodelist={shlex.quote(node)} --time=00:02:00 --job-name=node-owner --output=/dev/null "
         "--wrap='sleep 5' 2>&1").output.strip()
     status, job = follow(job_id, page, timeout)
     page.jobs.cancel([owner] if owner.isdigit() else [])  # the harness's own job: no reader's to wait for
     runs = run_states(job_id, page)
     page.preemptions[line] = (f"job {job_id} on {node}; {after:g} s into its program, the owner's job "
-                              f"{owner} ({page.login.owner_partition}) asked for the node; the job's "
+                              f"{owner} ({partition}, account {account}) asked for the node; the job's "
                               f"runs: {' -> '.join(runs) or '(none recorded)'}\n{job.output}")
     if len(runs) < 2:
         problem = (f"job {job_id} was not preempted: Slurm records one run ({', '.join(runs)}) "
-                   f"although job {owner} of {page.login.owner_partition} needed its node")
+                   f"although job {owner} of {partition} needed its node")
         return 1, Job(job_id, job.output_path, f"{problem}\n{job.output}"), sbatch_output
     return status, job, sbatch_output
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .shell import PageShell
@@ -40,9 +40,14 @@ class ShellSetup:
     columns: int = 100  # the reader's terminal: Lmod lays `module avail` out by its width
     rows: int = 50
     gpus: bool = False  # the pages' jobs can reach a real GPU: blocks that need one run
-    # A partition whose jobs preempt those of the preemptible one: the harness may submit there to
-    # play a node's owner (`.. test: preempt=SECONDS`). A stand-in's; a user of the real platform has none.
-    owner_partition: str | None = None
+    # For each node of a preemptible partition, the (partition, account) of its owner, whose job
+    # preempts the others there: the harness submits as the owner to play one (`.. test:
+    # preempt=SECONDS`). A stand-in's; a user of the real platform plays nobody.
+    owners: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # For a partition not everyone may use, the account of a member of a group that may: a block
+    # marked `.. test: member=PARTITION` submits with it. A stand-in's; on the real platform such a
+    # block runs when the account running the pages may use the partition, else is listed apart.
+    members: dict[str, str] = field(default_factory=dict)
     # What the platform has and this cluster lacks (a stand-in with one node where namespaces
     # cannot be made): said with every failure, which it may explain.
     limitation: str | None = None

@@ -6,6 +6,7 @@
     .. test: continues
     .. test: needs-gpu "nvidia-smi reads the device"
     .. test: preempt=5
+    .. test: member=iq-preempt
 
 A comment is not rendered and not extracted into the translation catalogs, and Sphinx accepts it
 (unknown directive options would be build errors). Several `.. test:` lines may stack before one
@@ -33,6 +34,7 @@ class BlockOptions:
     continues: bool = False  # this python block continues the program of the python block before it
     needs_gpu: str | None = None  # why the block needs a real GPU: it runs only where there is one
     preempt: float | None = None  # a job block: seconds into its run, a job of the node's owner arrives
+    member: str | None = None  # a partition: the block runs as a member of a group that may use it
     lines: tuple[int, ...] = ()  # .rst lines of the comments, for error messages
 
 
@@ -56,6 +58,8 @@ def parse_comment(args: str, where: str) -> dict:
                 found[key] = -1.0
             if found[key] <= 0:
                 raise OptionError(f"{where}: {key} must be a number of seconds > 0, not {value!r}")
+        elif key == "member" and value:
+            found["member"] = value
         elif key == "exit" and value:
             if not value.isdigit():
                 raise OptionError(f"{where}: exit must be an exit status (0-255), not {value!r}")
@@ -79,7 +83,7 @@ def parse_comment(args: str, where: str) -> dict:
             raise OptionError(
                 f"{where}: unknown test option {token!r} "
                 "(known: timeout=SECONDS, exit=STATUS, skip \"reason\", no-run \"reason\", output, "
-                "continues, needs-gpu \"reason\", preempt=SECONDS)"
+                "continues, needs-gpu \"reason\", preempt=SECONDS, member=PARTITION)"
             )
         index += 1
     return found

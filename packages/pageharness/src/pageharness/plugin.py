@@ -65,7 +65,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     platform = platform_of(config)
-    prompt = Prompt(platform.data["login"]["prompt"], platform.prompt()) if platform else Prompt()
+    prompt = Prompt(platform.login.prompt, platform.prompt()) if platform else Prompt()
     if config.getini("harness_pages"):
         folder = Path(config.rootpath) / config.getini("harness_pages")
         config.stash[COLLECT] = Sybil(
@@ -86,7 +86,7 @@ def login_of(config) -> ShellSetup:
     """How this process's page shells start: asked once, then kept."""
     if LOGIN not in config.stash:
         platform = platform_of(config)
-        terminal = {"columns": platform.columns, "rows": platform.rows} if platform else {}
+        terminal = {"columns": platform.guide.columns, "rows": platform.guide.rows} if platform else {}
         choice = config.getoption("--platform")
         if choice == "plain":
             login = None

@@ -172,7 +172,14 @@ def _is_elision(pattern: str) -> bool:
     return pattern.strip() == ELLIPSIS
 
 
-def align(expected: list[str], actual: list[str], hosts: frozenset[str] = frozenset()) -> tuple[int, list[str]]:
+def named_hosts(command: str, hosts: frozenset[str]) -> frozenset[str]:
+    """The platform's node names a command names (`--exclude=cp3702`): in its output, they stand
+    for themselves, not for any node."""
+    return frozenset(_host_words(hosts).findall(command)) if hosts else frozenset()
+
+
+def align(expected: list[str], actual: list[str], hosts: frozenset[str] = frozenset(),
+          named: frozenset[str] = frozenset()) -> tuple[int, list[str]]:
     """Align shown output with real output; return (mismatches, merged lines).
 
     A line that is only `...` stands for any number of lines; `...` inside a line for any text.
@@ -183,7 +190,7 @@ def align(expected: list[str], actual: list[str], hosts: frozenset[str] = frozen
 
     A name of `hosts` (the platform's nodes) on the page matches any of them, one name for one
     node throughout: two names shown are two different nodes. A line whose node breaks that rule
-    is a changed line.
+    is a changed line. The `named` ones, which the command itself names, stand for themselves.
     """
     n, m = len(expected), len(actual)
     inf = float("inf")
@@ -209,7 +216,7 @@ def align(expected: list[str], actual: list[str], hosts: frozenset[str] = frozen
                         best = min(best, cost[i + 1][j + 1] + (0 if _line_matches(pattern, actual[j], hosts) else 1))
             cost[i][j] = best
     merged: list[str] = []
-    nodes: dict[str, str] = {}  # host name on the page -> the node it stood for
+    nodes: dict[str, str] = {name: name for name in named}  # host name on the page -> the node it stood for
     conflicts = 0
     i = j = 0
     while i < n or j < m:
@@ -251,13 +258,15 @@ def same_nodes(pairs: list[tuple[str, str]], nodes: dict[str, str]) -> bool:
     return True
 
 
-def output_matches(expected: list[str], actual: str, hosts: frozenset[str] = frozenset()) -> bool:
-    return align(expected, actual.splitlines(), hosts)[0] == 0
+def output_matches(expected: list[str], actual: str, hosts: frozenset[str] = frozenset(),
+                   named: frozenset[str] = frozenset()) -> bool:
+    return align(expected, actual.splitlines(), hosts, named)[0] == 0
 
 
-def unified_diff(expected: list[str], actual: str, label: str, hosts: frozenset[str] = frozenset()) -> str:
+def unified_diff(expected: list[str], actual: str, label: str, hosts: frozenset[str] = frozenset(),
+                 named: frozenset[str] = frozenset()) -> str:
     """Expected vs real output as a unified diff, elided parts shown as the page elides them."""
-    merged = align(expected, actual.splitlines(), hosts)[1]
+    merged = align(expected, actual.splitlines(), hosts, named)[1]
     lines = difflib.unified_diff(
         [line.rstrip() for line in expected],
         [line.rstrip() for line in merged],
@@ -279,6 +288,7 @@ def failure_message(
     hosts: frozenset[str] = frozenset(),
 ) -> str:
     """Page, line and command first, then what differs: the reader's view of the failure."""
+    named = named_hosts(step.command, hosts)
     head = f"{path}:{step.line}: $ " + step.command.replace("\n", "\n    ")
     parts = [head]
     if problem:
@@ -286,10 +296,10 @@ def failure_message(
     if expected_status is not None:
         parts.append(f"exit status {status}, expected {expected_status}")
     shown = output.rstrip("\n").splitlines()
-    if step.expected and not output_matches(step.expected, output, hosts):
+    if step.expected and not output_matches(step.expected, output, hosts, named):
         first = step.output_lines[0] if step.output_lines else step.line + 1
-        parts.append(unified_diff(step.expected, output, f"{path}:{first}", hosts))
-        if len(shown) != len(align(step.expected, shown, hosts)[1]):  # an elision hid real lines
+        parts.append(unified_diff(step.expected, output, f"{path}:{first}", hosts, named))
+        if len(shown) != len(align(step.expected, shown, hosts, named)[1]):  # an elision hid real lines
             parts.append(_excerpt("full output", shown))
     elif expected_status is not None or problem:
         parts.append(_excerpt("output", shown))
@@ -312,9 +322,10 @@ def expected_status_problem(step: Step, status: int, explicit: int | None = None
     return None if status == 0 else "0"
 
 
-def merged_output(expected: list[str], actual: str, hosts: frozenset[str] = frozenset()) -> list[str]:
+def merged_output(expected: list[str], actual: str, hosts: frozenset[str] = frozenset(),
+                  named: frozenset[str] = frozenset()) -> list[str]:
     """What update mode writes under a command: the real output keeping the page's elisions."""
-    merged = align(expected, actual.splitlines(), hosts)[1]
+    merged = align(expected, actual.splitlines(), hosts, named)[1]
     while merged and not merged[-1].strip():
         merged.pop()
     return merged

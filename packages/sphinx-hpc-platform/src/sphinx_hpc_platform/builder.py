@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from docutils import nodes
-from hpc_platform import Platform, megabytes
+from hpc_platform import Platform
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
@@ -24,18 +24,26 @@ class job_script_builder(nodes.General, nodes.Element):
 
 
 def builder_facts(platform: Platform) -> dict:
+    """The facts the form's rules need: each partition with its time limit and its nodes (the
+    cores, memory and GPUs a job of it may ask at most), the modules a job script loads."""
     modules = platform.modules
-    nodes_of = lambda name: [  # noqa: E731
-        {"cores": group["cores"], "memory_gb": megabytes(group["memory"]) // 1024, "gpus": group.get("gpus", 0)}
-        for group in platform.nodes if group["partition"] == name]
+    partitions = [{
+        "name": partition.name,
+        "time_limit_days": partition.time_limit_days,
+        "nodes": [{"name": node_run_text(group.names), "cores": group.cores, "memory_gb": group.memory_mb // 1024,
+                   "gpus": group.gpus.count if group.gpus else 0, "gpu_type": group.gpus.type if group.gpus else ""}
+                  for group in platform.groups_of(partition.name)],
+    } for partition in sorted(platform.partitions, key=lambda p: not p.default)]
     return {
-        "partitions": [{"name": platform.default_partition, "nodes": nodes_of(platform.default_partition)}],
-        "max_time_days": platform.max_time_days,
-        "gpu_type": next((g["gpu_type"] for g in platform.nodes if g.get("gpus")), ""),
+        "partitions": partitions,
         "python": {"versions": list(modules["python"].versions), "default": modules["python"].default},
         "scipy": {"versions": list(modules["scipy-stack"].versions), "default": modules["scipy-stack"].default},
         "mpi4py": modules["mpi4py"].default,
     }
+
+
+def node_run_text(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{names[0]}-{names[-1]}"
 
 
 class JobScriptBuilder(SphinxDirective):

@@ -6,14 +6,16 @@ catalogs keep the substitution as is. The file is the config value ``platform_fi
 the configuration folder). Code blocks cannot use substitutions: a site checks them against the
 same file with its tests. The substitutions, each defined when the platform has the fact:
 
-|platform| the platform's name (as [site].sentence_names gives it where a language needs another form)
-|login_host| |partition| (the default) |max_time_days| |preempt_partition| |preempt_grace_seconds|
-|cpu_nodes| |node_cores| |node_memory| |node_threads| (|node_cores| squared: one BLAS pool per
-worker on a full node), when one group of [[nodes]] has no GPU; |gpu_node| |gpu_node_cores|
-|gpu_type| (Slurm's) |gpu_model| |gpus_per_node| |cores_per_gpu| (its cores shared out among its
-GPUs), when one GPU node exists; |data_dir| |group_data_dir| |compile_flag|; ``|<module>_default|``
-for each module (``|python_default|``, ``|scipy_stack_default|``, ``|stdenv_default|``: lower case,
-``-`` as ``_``); ``|<package>_version|`` for each of [packages] (``|qiskit_version|``).
+|platform| the platform's short name in the page's language (|platform_full_name| its full name)
+|ssh_address| |login_host| |partition| (the default) |partition_time_days| (its time limit)
+|longest_time_days| (the longest of any partition) |preempt_partition| |preempt_grace_seconds|;
+the default partition's nodes: |cpu_nodes| |node_cores| |node_memory| |node_threads| (|node_cores|
+squared: one BLAS pool per worker on a full node), when one group of them has no GPU; |gpu_node|
+|gpu_node_cores| |gpu_type| (Slurm's) |gpu_model| |gpus_per_node| |cores_per_gpu| (its cores shared
+out among its GPUs), when one GPU node is in it; |data_dir| |group_data_dir| |compile_flag|;
+``|<module>_default|`` for each module with versions (``|python_default|``, ``|scipy_stack_default|``,
+``|stdenv_default|``: lower case, ``-`` as ``_``); ``|<package>_version|`` for each of [packages]
+(``|qiskit_version|``).
 
 Numbers of four digits or more are grouped in French with a no-break space (9 216).
 
@@ -45,52 +47,62 @@ def node_run(names: list[str]) -> str:
 
 
 def node_facts(platform: Platform, language: str) -> dict[str, str]:
-    """The nodes as the prose names them: "the CPU nodes" (one group) and "the GPU node" (one)."""
-    cpu = [group for group in platform.nodes if not group.get("gpus")]
-    gpu = [group for group in platform.nodes if group.get("gpus") and len(group["names"]) == 1]
+    """The default partition's nodes as the prose names them: "the CPU nodes" (one group) and "the
+    GPU node" (one)."""
+    groups = platform.groups_of(platform.default_partition.name)
+    cpu = [group for group in groups if not group.gpus]
+    gpu = [group for group in groups if group.gpus and len(group.names) == 1]
     facts = {}
     if len(cpu) == 1:
         facts.update({
-            "cpu_nodes": node_run(cpu[0]["names"]),
-            "node_cores": number(cpu[0]["cores"], language),
-            "node_threads": number(cpu[0]["cores"] ** 2, language),
-            "node_memory": cpu[0]["memory"],
+            "cpu_nodes": node_run(cpu[0].names),
+            "node_cores": number(cpu[0].cores, language),
+            "node_threads": number(cpu[0].cores ** 2, language),
+            "node_memory": cpu[0].memory,
         })
     if len(gpu) == 1:
+        node = gpu[0]
         facts.update({
-            "gpu_node": literal(gpu[0]["names"][0]),
-            "gpu_node_cores": number(gpu[0]["cores"], language),
-            "gpu_type": literal(gpu[0]["gpu_type"]),
-            "gpu_model": gpu[0]["gpu_model"],
-            "gpus_per_node": number(gpu[0]["gpus"], language),
-            "cores_per_gpu": number(gpu[0]["cores"] // gpu[0]["gpus"], language),
+            "gpu_node": literal(node.names[0]),
+            "gpu_node_cores": number(node.cores, language),
+            "gpu_type": literal(node.gpus.type),
+            "gpu_model": f"{node.gpus.vendor} {node.gpus.model}",
+            "gpus_per_node": number(node.gpus.count, language),
+            "cores_per_gpu": number(node.cores // node.gpus.count, language),
         })
     return facts
 
 
 def substitutions(platform: Platform, language: str) -> dict[str, str]:
-    data = platform.data
-    site = data["site"]
+    site, default = platform.site, platform.default_partition
     facts = {
-        "platform": site.get("sentence_names", {}).get(language, site["name"]),
-        "login_host": literal(platform.login_host),
-        "partition": literal(platform.default_partition),
-        "max_time_days": number(platform.max_time_days, language),
+        "platform": site.names.get(language, next(iter(site.names.values()))),
+        "login_host": literal(platform.login.host),
+        "partition": literal(default.name),
+        "partition_time_days": number(default.time_limit_days, language),
+        "longest_time_days": number(max(p.time_limit_days for p in platform.partitions), language),
     }
-    if platform.preemption:
-        facts["preempt_partition"] = literal(platform.preemption["partition"])
-        facts["preempt_grace_seconds"] = number(platform.preemption["grace_seconds"], language)
+    if language in site.full_names:
+        facts["platform_full_name"] = site.full_names[language]
+    if site.ssh_address:
+        facts["ssh_address"] = literal(site.ssh_address)
+    if platform.preemptible:
+        preemptible = platform.preemptible[0]
+        facts["preempt_partition"] = literal(preemptible.name)
+        facts["preempt_grace_seconds"] = number(preemptible.preemption.grace_seconds, language)
     facts.update(node_facts(platform, language))
-    storage, stack = data.get("storage", {}), data["stack"]
-    for name, key in (("data_dir", "data"), ("group_data_dir", "group_data")):
-        if key in storage:
-            facts[name] = literal(storage[key])
-    if "compile_flag" in stack:
-        facts["compile_flag"] = literal(stack["compile_flag"])
+    storage, stack = platform.storage, platform.stack
+    if storage:
+        facts["data_dir"] = literal(storage.data)
+        if storage.group_data:
+            facts["group_data_dir"] = literal(storage.group_data)
+    if stack and stack.compile_flag:
+        facts["compile_flag"] = literal(stack.compile_flag)
     for module in platform.modules.values():
-        facts[f"{module.name.lower().replace('-', '_')}_default"] = literal(f"{module.name}/{module.default}")
-    for package, version in platform.packages.items():
-        facts[f"{package.lower().replace('-', '_')}_version"] = version
+        if module.versions:
+            facts[f"{module.name.lower().replace('-', '_')}_default"] = literal(module.full_name())
+    for package in platform.packages.values():
+        facts[f"{package.name.lower().replace('-', '_')}_version"] = package.version
     return facts
 
 
@@ -108,7 +120,7 @@ def apply_platform(app: Sphinx, config: Config) -> None:
         raise ConfigError(str(error)) from None
     LOADED[config] = platform
     add_substitutions(config, substitutions(platform, config.language))
-    titles = platform.data["site"]["titles"]
+    titles = platform.guide.titles
     if config.language in titles:
         config.html_title = titles[config.language]
     if "site_languages" in config:

@@ -1,14 +1,12 @@
 """Tables of the platform's nodes and partitions, made from platform.toml at each build.
 
-``.. platform-nodes::`` has a row per group of [[nodes]]: names, partition, cores, memory, GPUs
-(count × model, Slurm type) and local disk, the last two columns when a group has them.
-``.. platform-partitions::`` has a row per partition: the default one with its nodes, the
-contributed ones ([slurm] contributed_partition_pattern) and the preemptible one, with the time limit.
+``.. platform-nodes::`` has a row per group of [[nodes]]: names, partitions, cores, memory,
+processors (with their microarchitecture), GPUs (count × model, Slurm type), local disk, owners.
+``.. platform-partitions::`` has a row per partition: its nodes, its time limit in days, who may
+use it, and the partitions whose jobs preempt its own.
 
 The headers and the fixed words are messages of the page's catalog; the values (names, numbers)
-are not, so a changed core count changes the page in every language with no catalog to edit. A
-fixed phrase that holds a number holds it as a substitution of sphinx_hpc_platform.facts
-(``|max_time_days| days``), as prose does.
+are not, so a changed core count changes the page in every language with no catalog to edit.
 
 sphinx_hpc_platform.facts loads this extension: the tables read the platform file that it loaded.
 """
@@ -45,39 +43,47 @@ def value(text: str) -> Cell:
 
 def node_rows(platform: Platform, language: str) -> list[list[Cell]]:
     groups = platform.nodes
-    with_gpus, with_disk = platform.has_gpus, any(g.get("local_disk") for g in groups)
-    header = [message("Nodes"), message("Partition"), message("Cores per node"), message("Memory per node")]
+    with_gpus, with_disk = platform.has_gpus, any(g.local_disk for g in groups)
+    with_processors = any(g.processor for g in groups)
+    header = [message("Nodes"), message("Partitions"), message("Cores per node"), message("Memory per node")]
+    header += [message("Processors")] * with_processors
     header += [message("GPUs per node (Slurm type)")] * with_gpus + [message("Local disk")] * with_disk
+    with_owners = any(g.owners for g in groups)
+    header += [message("Owners")] * with_owners
     rows = [header]
     for group in groups:
-        row = [value(node_run(group["names"])), value(literal(group["partition"])),
-               value(number(group["cores"], language)), value(group["memory"])]
+        row = [value(node_run(group.names)), value(", ".join(map(literal, group.partitions))),
+               value(number(group.cores, language)), value(group.memory)]
+        if with_processors:
+            row.append(value(f"{group.processor} ({literal(group.processor.microarchitecture)})")
+                       if group.processor else message("unknown"))
         if with_gpus:
-            row.append(value(f"{number(group['gpus'], language)} × {group['gpu_model']} "
-                             f"({literal(group['gpu_type'])})") if group.get("gpus") else message("none"))
+            row.append(value(f"{group.gpus} ({literal(group.gpus.type)})") if group.gpus else message("none"))
         if with_disk:
-            row.append(value(group["local_disk"]) if group.get("local_disk") else message("none"))
+            row.append(value(str(group.local_disk)) if group.local_disk else message("none"))
+        if with_owners:
+            row.append(value(", ".join(group.owners)) if group.owners else message("none"))
         rows.append(row)
     return rows
 
 
+ACCESS = {
+    "everyone": "Everyone",
+    "owners": "The members of its owners' groups",
+    "sharing-groups": "The members of the groups that share one of its nodes",
+}
+
+
 def partition_rows(platform: Platform) -> list[list[Cell]]:
-    slurm, limit = platform.data["slurm"], message("|max_time_days| days")
-    default_nodes = [node_run(g["names"]) for g in platform.nodes if g["partition"] == platform.default_partition]
-    rows = [
-        [message("Partition"), message("Nodes"), message("Time limit"), message("Used by")],
-        [value(literal(platform.default_partition)), value(", ".join(default_nodes)), limit,
-         message("Everyone, by default")],
-    ]
-    if "contributed_partition_pattern" in slurm:
-        rows.append([value(literal(slurm["contributed_partition_pattern"])),
-                     message("A group's own nodes"), limit,
-                     message("The group's members")])
-    if platform.preemption:
-        rows.append([value(literal(platform.preemption["partition"])),
-                     message("Contributed nodes, while idle"), limit,
-                     message("Everyone; a preempted job has |preempt_grace_seconds| seconds "
-                             "to save its work")])
+    rows = [[message("Partition"), message("Nodes"), message("Time limit (days)"), message("Who may use it"),
+             message("Its jobs are preempted by")]]
+    for partition in platform.partitions:
+        nodes = ", ".join(node_run(group.names) for group in platform.groups_of(partition.name))
+        access = ACCESS[partition.access] + (", by default" if partition.default else "")
+        owners = platform.owner_partitions(partition.name) if partition.preemption else []
+        rows.append([value(literal(partition.name)), value(nodes), value(str(partition.time_limit_days)),
+                     message(access),
+                     value(", ".join(literal(owner.name) for owner in owners)) if owners else message("none")])
     return rows
 
 

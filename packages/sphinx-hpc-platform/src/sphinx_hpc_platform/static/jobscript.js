@@ -48,7 +48,7 @@
     if (asked.gpus > node.gpus) problems.push(["gpus", "error.gpus", node.gpus]);
     if (asked.cores > node.cores) problems.push(["cores", "error.cores", node.cores]);
     if (asked.memory > node.memory_gb) problems.push(["memory", "error.memory", node.memory_gb]);
-    if (asked.minutes > facts.max_time_days * 1440) problems.push(["time", "error.time", facts.max_time_days]);
+    if (asked.minutes > partition.time_limit_days * 1440) problems.push(["time", "error.time", partition.time_limit_days]);
     return problems;
   }
 
@@ -79,13 +79,14 @@
 
   /* The script: [code, comment key or null, values for the comment]. */
   function build(choice, facts) {
+    var partition = partitionOf(facts, choice.partition);
     var lines = [];
     var add = function (code, comment, values) { lines.push([code, comment || null, values || {}]); };
     var mpi = choice.kind === "mpi", array = choice.kind === "array";
     add("#!/bin/bash");
     add("#SBATCH --job-name=" + choice.kind + "-job", "comment.name");
     add("#SBATCH --partition=" + choice.partition, "comment.partition");
-    add("#SBATCH --time=" + hhmm(choice.time), "comment.time", {days: facts.max_time_days});
+    add("#SBATCH --time=" + hhmm(choice.time), "comment.time", {days: partition.time_limit_days});
     if (mpi) {
       add("#SBATCH --ntasks=" + choice.tasks, "comment.ntasks");
       add("#SBATCH --cpus-per-task=" + choice.cores, "comment.cpus-mpi");
@@ -95,7 +96,9 @@
       add("#SBATCH --cpus-per-task=" + choice.cores, "comment.cpus-" + choice.kind);
       add("#SBATCH --mem=" + choice.memory + "G", "comment.mem");
     }
-    if (choice.gpus > 0) add("#SBATCH --gpus-per-node=" + facts.gpu_type + ":" + choice.gpus, "comment.gpus");
+    if (choice.gpus > 0) {
+      add("#SBATCH --gpus-per-node=" + biggestNode(partition, 1).gpu_type + ":" + choice.gpus, "comment.gpus");
+    }
     if (array) {
       add("#SBATCH --array=0-" + (choice.tasks - 1), "comment.array");
       add("#SBATCH --output=%x-%A_%a.out", "comment.output-array");
