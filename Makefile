@@ -83,7 +83,7 @@ test-page: venv ## Run one page's examples on the stand-in (up if needed): make 
 
 .PHONY: test-unit
 test-unit: venv ## The harness's and the catalog reader's own tests: no stand-in, no root, seconds
-	$(VENV_PYTHON) -m pytest tests/unit --dist worksteal $(PYTEST_ARGS)
+	$(VENV_PYTHON) -m pytest tests/unit packages --dist worksteal $(PYTEST_ARGS)
 
 .PHONY: check-po
 check-po: venv ## Every catalog check (up to date, markup, typography, spelling, msgfmt, sphinx-lint): no root, seconds
@@ -100,6 +100,11 @@ test-update: venv system-packages ## Rewrite the pages' expected outputs from a 
 .PHONY: benchmark
 benchmark: venv ## Measure oversubscription on this machine's cores; prints the ratios (a few minutes)
 	$(VENV_PYTHON) scripts/oversubscription.py --out $(BUILD)/benchmark
+
+.PHONY: check-sources
+check-sources: venv ## Read platform.toml's cited lines again in checkouts: make check-sources SOURCES="hpc-iq=DIR ..."
+	@test -n "$(SOURCES)" || { echo 'make check-sources: name the checkouts, e.g. SOURCES="hpc-iq=../hpc-iq software-stack-custom=../software-stack-custom"' >&2; exit 2; }
+	$(VENV)/bin/hpc-platform check platform.toml $(foreach s,$(SOURCES),--sources $(s))
 
 .PHONY: linkcheck
 linkcheck: venv ## Check the external links in every language (needs the internet, not part of make test)

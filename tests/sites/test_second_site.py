@@ -55,7 +55,7 @@ def test_french_pages_show_the_labs_facts_and_titles(site):
     assert index.find("h1").get_text().rstrip("¶") == "Guide de la grappe Lab"
     assert index.title.get_text().startswith("Guide de la grappe Lab")
     text = text_of(index)
-    # |platform| in its French form, |login_host|, |partition|, |max_time_days|, the nodes' facts.
+    # |platform| in its French form, |login_host|, |partition|, |partition_time_days|, the nodes' facts.
     for fact in ("sur la grappe Lab", "connectez à hpc1", "partition batch", "2\u00a0jours",
                  "n001-n002 ont chacun 32\u00a0cœurs et 192G"):
         assert fact in text, f"{site / 'fr' / 'index.html'}: no {fact!r} in {text!r}"
