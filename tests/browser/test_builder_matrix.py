@@ -1,40 +1,42 @@
 """Every kind of script the job-script builder writes runs on Slurm: Chromium fills the form for a
-matrix of choices that takes every value of every field at least once, and each script it writes
-is submitted, beside the tiny program.py of its kind, as the page tells the reader to.
+matrix of choices that takes every value of every field at least once, every partition included,
+and each script it writes is submitted, beside the tiny program.py of its kind, as the page tells
+the reader to; in a partition of research groups, as a member of one of them (SBATCH_ACCOUNT).
 
-Each job must end COMPLETED with exit code 0, with the cores (and GPUs) it asked for, and use them
-without oversubscription: its program reports, per process, the threads NumPy's BLAS runs, and
-processes x threads must be the cores of the task. The run summary counts the scripts
-(`generated job scripts: N ran, N passed`, tests/conftest.py).
+Each job must end COMPLETED with exit code 0, in its partition, on a node of it (with the GPU type
+its script names), with the cores (and GPUs) it asked for, and use them without oversubscription:
+its program reports, per process, the threads NumPy's BLAS runs, and processes x threads must be
+the cores of the task. The run summary counts the scripts (`generated job scripts: N ran, N
+passed`, tests/conftest.py). Beside the matrix, the limits the form refuses in each partition are
+Slurm's: sbatch refuses the values over them and takes the script the form writes at them.
 """
 from __future__ import annotations
 
 import re
+import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import hpc_platform
 import pytest
 from hpc_platform.slurm import FINISHED, SlurmJobs, subprocess_runner
+from hpc_standin.access import member_account
 
 from tests.browser.browser import open_page
-from tests.browser.builder_form import PAGE, error_of, fill, script_of
+from tests.browser.builder_form import PAGE, PLATFORM, error_of, fill, gpu_groups, limits_to_check, script_of
 from tests.browser.builder_programs import PROGRAMS, REQUIREMENTS, reports
 from tests.conftest import GENERATED_SCRIPT
 
-PLATFORM = hpc_platform.load(Path(__file__).resolve().parents[2] / "platform.toml")
 PYTHONS = PLATFORM.modules["python"].versions
 STACKS = PLATFORM.modules["scipy-stack"].versions
-BIGGEST = max(group["cores"] for group in PLATFORM.nodes)
-MOST_GPUS = max(group.get("gpus", 0) for group in PLATFORM.nodes)
-GPU_TYPE = next(group["gpu_type"] for group in PLATFORM.nodes if group.get("gpus"))
+MOST_GPUS = max(group.gpus.count for group in PLATFORM.nodes if group.gpus)
 
 # The reader's choices, one job each. Together they take every kind, environment, Python,
 # scipy-stack, GPU count and core count of the form; the 4-core pool is the issue's own example.
 # Dask runs with the scipy-stacks whose dask the wheelhouse's distributed was made for: with another,
 # the module's dask (on PYTHONPATH, ahead of the environment) shadows the one distributed needs.
-CASES = {
+# Their partitions are given by `in_partitions`, below, so that together they take every partition.
+CHOICES = {
     "one-process-modules-only": dict(
         kind="one", cores=1, memory=1, time="00:10", gpus=0, python=PYTHONS[0], scipy=STACKS[0],
         environment="none"),
@@ -63,6 +65,62 @@ CASES = {
         kind="array", tasks=3, cores=1, memory=1, time="00:10", gpus=0, python=PYTHONS[0],
         scipy=STACKS[3], environment="home", venv="array"),
 }
+
+
+def most_gpus(partition: str) -> int:
+    return max((group.gpus.count for group in gpu_groups(PLATFORM, partition)), default=0)
+
+
+def near_preemption(partition: str) -> bool:
+    """Whether the partition's nodes are a preemptible partition's (or it is one). The guide's
+    preemption example (`.. test: preempt`) has a node's owner take the whole node its job runs on:
+    a job of the matrix there, when the pages run on the same stand-in at the same time (as `make
+    test` runs them), would be preempted with it, or, in the owner's partition, hold the node and
+    keep the example's job from being preempted at all."""
+    shared = {name for preemptible in PLATFORM.preemptible
+              for group in PLATFORM.groups_of(preemptible.name) for name in group.names}
+    return any(name in shared for group in PLATFORM.groups_of(partition) for name in group.names)
+
+
+# Every partition, as the form offers them; the matrix's jobs run in those away from preemption, the
+# others' scripts are checked by Slurm without running (test_the_forms_script_is_taken_near_preemption).
+PARTITIONS = [PLATFORM.default_partition.name] + [p.name for p in PLATFORM.partitions if not p.default]
+RUN_IN = [name for name in PARTITIONS if not near_preemption(name)]
+NOT_RUN_IN = [name for name in PARTITIONS if near_preemption(name)]
+
+
+def in_partitions(choices: dict[str, dict]) -> dict[str, dict]:
+    """Each choice in a partition, so that the choices take every partition of RUN_IN: a job with
+    GPUs in a partition whose GPU nodes have as many, one no job has taken yet if there is one, else
+    the default (the most GPUs first, so that each finds its place); a job without, in the next
+    partition no job has taken, then the default. The default is left as the form has it."""
+    default = PLATFORM.default_partition.name
+    taken: set[str] = set()
+    placed = {}
+    for case, choice in sorted(choices.items(), key=lambda item: -item[1]["gpus"]):
+        fitting = [name for name in RUN_IN if most_gpus(name) >= choice["gpus"]]
+        otherwise = default if default in fitting else fitting[0]
+        partition = next((name for name in fitting if name not in taken), otherwise)
+        taken.add(partition)
+        placed[case] = choice if partition == default else {**choice, "partition": partition}
+    return {case: placed[case] for case in choices}
+
+
+CASES = in_partitions(CHOICES)
+# The script the form writes in a partition whose jobs the matrix does not run.
+NOT_RUN_CHOICE = dict(kind="threads", cores=2, memory=2, time="00:10", gpus=0, environment="none")
+
+
+def partition_of(choice: dict) -> str:
+    return choice.get("partition", PLATFORM.default_partition.name)
+
+
+def account_of(cluster_env, partition: str) -> dict[str, str]:
+    """The environment that makes sbatch submit as a member of the partition (on the stand-in, whose
+    accounts hpc_standin.access names); on the real platform, the user's own account."""
+    return {"SBATCH_ACCOUNT": member_account(PLATFORM, partition)} if cluster_env.standin else {}
+
+
 JOB_TIMEOUT = 900  # seconds for the whole matrix, queued at once on the stand-in's nodes
 
 
@@ -72,6 +130,7 @@ class Job:
     case: str
     script: str
     folder: Path
+    account: str = ""
     job_id: str | None = None
     refused: str = ""
     accounting: list[dict] | None = None
@@ -106,16 +165,24 @@ def make_home_env(cluster_env, home: Path, choice: dict) -> None:
 
 
 def accounting_of(slurm: SlurmJobs, job_id: str, records: int, deadline: float) -> list[dict]:
-    """sacct's lines for the job, `records` of them (one per array task), once slurmdbd has every end."""
-    fields = ["JobID", "State", "ExitCode", "AllocCPUS", "AllocTRES"]
+    """sacct's lines for the job, `records` of them (one per array task), once slurmdbd has every end
+    and every start: the partition and nodes of a job that ended within a second or two of starting
+    may reach it after the end (sacct then shows an empty Partition). Each with its nodes by name
+    ("Nodes")."""
+    fields = ["JobID", "State", "ExitCode", "AllocCPUS", "AllocTRES", "Partition", "Account", "NodeList"]
     while True:
         _, text = slurm.run(["sacct", "-n", "-X", "-P", "-j", job_id, f"--format={','.join(fields)}"])
         rows = [dict(zip(fields, line.split("|"))) for line in text.splitlines() if line.strip()]
         # a state may say more: "CANCELLED by 0"
-        ended = len(rows) >= records and all(row["State"].split(" ")[0] in FINISHED for row in rows)
+        ended = len(rows) >= records and all(row["State"].split(" ")[0] in FINISHED and row["Partition"]
+                                             and row["NodeList"] != "" for row in rows)
         if ended or time.monotonic() > deadline:
-            return rows
+            break
         time.sleep(1)
+    for row in rows:
+        assigned = row["NodeList"] not in ("", "None assigned")
+        row["Nodes"] = slurm.run(["scontrol", "show", "hostnames", row["NodeList"]])[1].split() if assigned else []
+    return rows
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +202,11 @@ def jobs(scripts, cluster_env, tmp_path_factory) -> dict[str, Job]:
         (folder / "job.sh").write_text(script)
         (folder / "program.py").write_text(PROGRAMS[choice["kind"]])
         (folder / "requirements.txt").write_text("\n".join(requirements_of(choice["kind"])) + "\n")
-        slurm = SlurmJobs(subprocess_runner(env, cwd=str(folder)))
+        account = account_of(cluster_env, partition_of(choice))
+        slurm = SlurmJobs(subprocess_runner({**env, **account}, cwd=str(folder)))
         job_id, said = slurm.submit("job.sh")
-        submitted[case] = (Job(case, script, folder, job_id, "" if job_id else said), slurm)
+        submitted[case] = (Job(case, script, folder, account.get("SBATCH_ACCOUNT", ""), job_id,
+                               "" if job_id else said), slurm)
     deadline = time.monotonic() + JOB_TIMEOUT
     for job, slurm in submitted.values():
         if job.job_id:
@@ -174,9 +243,21 @@ def problems_of(job: Job) -> list[str]:
     problems = []
     if len(rows) != tasks:
         problems.append(f"sacct lists {len(rows)} jobs, expected {tasks}")
+    partition = partition_of(choice)
+    asked_type = re.search(r"^#SBATCH --gpus-per-node=(\w+):", job.script, re.M)
     for row in rows:
         if (row["State"], row["ExitCode"]) != ("COMPLETED", "0:0"):
             problems.append(f"{row['JobID']} ended {row['State']} with exit code {row['ExitCode']}")
+        if row["Partition"] != partition:
+            problems.append(f"{row['JobID']} ran in {row['Partition']}, not {partition}")
+        if job.account and row["Account"] != job.account:
+            problems.append(f"{row['JobID']} ran as {row['Account']}, not {job.account}")
+        groups = [group for group in PLATFORM.groups_of(partition) if not choice["gpus"]
+                  or (group.gpus and asked_type and group.gpus.type == asked_type[1])]
+        outside = set(row["Nodes"]) - {name for group in groups for name in group.names}
+        if outside or not row["Nodes"]:
+            kind = f"{asked_type[1] if asked_type else 'typed'} GPU nodes" if choice["gpus"] else "nodes"
+            problems.append(f"{row['JobID']} ran on {row['NodeList'] or 'no node'}, not on the {kind} of {partition}")
         cpus = choice["cores"] * (choice["tasks"] if choice["kind"] == "mpi" else 1)
         if row["AllocCPUS"] != str(cpus):
             problems.append(f"{row['JobID']} had {row['AllocCPUS']} CPUs, asked {cpus}")
@@ -214,12 +295,17 @@ def test_the_matrix_takes_every_value_of_every_field(browser, site_url):
         "});"
         "return fields;")
     taken = {name: {str(choice.get(name, "")) for choice in CASES.values()} for name in offered}
-    taken["partition"] = {PLATFORM.default_partition}  # the form's default: no case sets it
+    taken["partition"] = {partition_of(choice) for choice in CASES.values()} | set(NOT_RUN_IN)
     missing = {name: sorted(set(values) - taken[name]) for name, values in offered.items()
                if set(values) - taken[name]}
     assert not missing, f"values of the form no case of CASES takes: {missing}"
+    assert offered["partition"] == PARTITIONS
     assert {choice["gpus"] for choice in CASES.values()} == set(range(MOST_GPUS + 1))
     assert {1, 4} <= {choice["cores"] for choice in CASES.values()}
+    # Jobs of the default partition and of others, some of which only their groups' members may use.
+    ran_in = {partition_of(choice) for choice in CASES.values()}
+    assert PLATFORM.default_partition.name in ran_in
+    assert any(PLATFORM.partition(name).access != "everyone" for name in ran_in)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -230,25 +316,43 @@ def test_each_generated_script_runs_on_slurm_with_the_cores_it_asks(case, jobs, 
         f"a message key left untranslated in the script:\n{job.script}"
     problems = problems_of(job)
     assert not problems, (
-        f"{case}: " + "; ".join(problems) + f"\n--- job.sh ---\n{job.script}\n--- output ---\n{job.output}")
+        f"{case} (partition {partition_of(CASES[case])}, account {job.account or 'of the user'}): "
+        + "; ".join(problems) + f"\n--- job.sh ---\n{job.script}\n--- output ---\n{job.output}")
 
 
-DAYS = PLATFORM.max_time_days
+def sbatch_test_only(cluster_env, folder: Path, partition: str, script: str, *options: str) -> tuple[int, str]:
+    """`sbatch --test-only [options] job.sh` as a member of the partition: (exit status, what it said)."""
+    (folder / "job.sh").write_text(script)
+    account = " ".join(f"{name}={shlex.quote(value)}" for name, value in account_of(cluster_env, partition).items())
+    result = cluster_env.run(f"{account} sbatch --test-only {' '.join(options)} job.sh", folder, timeout=120)
+    return result.returncode, (result.stdout + result.stderr).strip()
 
 
-@pytest.mark.parametrize("field, value, over, at_limit", [
-    ("cores", BIGGEST + 1, f"--cpus-per-task={BIGGEST + 1}", f"--cpus-per-task={BIGGEST}"),
-    ("time", f"{DAYS * 24 + 1}:00", f"--time={DAYS}-01:00:00", f"--time={DAYS}-00:00:00"),
-    ("gpus", MOST_GPUS + 1, f"--gpus-per-node={GPU_TYPE}:{MOST_GPUS + 1}", f"--gpus-per-node={GPU_TYPE}:{MOST_GPUS}"),
-])
-def test_what_the_form_refuses_slurm_refuses(browser, site_url, cluster_env, tmp_path, field, value, over, at_limit):
-    """The limit the form names is Slurm's: sbatch refuses what the form refuses, and takes the limit."""
+@pytest.mark.parametrize("partition", NOT_RUN_IN)
+def test_the_forms_script_is_taken_near_preemption(browser, site_url, cluster_env, tmp_path, partition):
+    """In a partition whose nodes the preemptible partition shares, the form's script is taken by
+    Slurm, submitted as a member (its job is not run: see near_preemption)."""
     open_page(browser, f"{site_url}/en/{PAGE}")
-    fill(browser, {"kind": "threads", field: value})
-    assert error_of(browser, field), f"the form took {field} = {value}"
-    said = {}
-    for option in (over, at_limit):
-        result = cluster_env.run(f"sbatch --test-only {option} --wrap=true", tmp_path, timeout=60)
-        said[option] = (result.returncode, (result.stdout + result.stderr).strip())
-    assert said[over][0] != 0, f"sbatch took {over}: {said[over][1]}"
-    assert said[at_limit][0] == 0, f"sbatch refused the limit itself, {at_limit}: {said[at_limit][1]}"
+    fill(browser, {**NOT_RUN_CHOICE, "partition": partition})
+    script = script_of(browser)
+    assert f"#SBATCH --partition={partition}\n" in script, script
+    status, said = sbatch_test_only(cluster_env, tmp_path, partition, script)
+    assert status == 0 and f"in partition {partition}" in said, f"sbatch refused the form's script: {said}\n{script}"
+
+
+@pytest.mark.parametrize("limit", limits_to_check(), ids=lambda limit: limit.id)
+def test_what_the_form_refuses_slurm_refuses(browser, site_url, cluster_env, tmp_path, limit):
+    """The limit the form names is Slurm's, partition by partition: sbatch, as a member of the
+    partition, takes the script the form writes at the limit, and refuses it with the value the form
+    refuses (the same option on its command line, which wins over the script's)."""
+    open_page(browser, f"{site_url}/en/{PAGE}")
+    fill(browser, limit.form(limit.at))
+    script = script_of(browser)
+    assert limit.line in script, f"the form did not write {limit.line.strip()} at the limit:\n{script}"
+    fill(browser, {limit.field: limit.over})
+    assert error_of(browser, limit.field), f"the form took {limit.field} = {limit.over} in {limit.partition}"
+    at_limit = sbatch_test_only(cluster_env, tmp_path, limit.partition, script)
+    over = sbatch_test_only(cluster_env, tmp_path, limit.partition, script, limit.option)
+    assert at_limit[0] == 0 and f"in partition {limit.partition}" in at_limit[1], \
+        f"sbatch refused the form's script at the limit ({limit.line.strip()}): {at_limit[1]}"
+    assert over[0] != 0, f"sbatch took {limit.option} in {limit.partition}: {over[1]}"

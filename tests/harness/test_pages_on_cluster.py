@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import hpc_platform
+from hpc_standin.catalog import environment_tree
 from hpc_standin.config import Paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,11 +57,27 @@ def test_a_job_left_running_fails_the_page_and_is_cancelled(run_on_cluster, pyte
     result.stdout.fnmatch_lines(["*leftjob.rst: jobs still queued or running after the page: * (cancelled)"])
 
 
+def test_the_harness_waits_for_a_job_to_run_or_for_the_pages_jobs_to_end(run_on_cluster):
+    """`.. test: wait=running` and `wait=ended`: the block after a submission sees the job running,
+    and the accounting of every task of an array that has ended, with no loop on the page."""
+    result = run_on_cluster("waits.rst")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["waits.rst: 4 ran"])
+
+
+def test_a_member_block_submits_as_a_member_and_the_next_is_the_readers_again(run_on_cluster):
+    """`.. test: member=PARTITION`: the stand-in's member account for that block only."""
+    result = run_on_cluster("member.rst")
+    result.assert_outcomes(passed=3)
+
+
 def test_python_blocks_run_with_the_modules_then_the_environments_python(run_on_cluster, pytester):
     result = run_on_cluster("pythons.rst")
     result.assert_outcomes(passed=5, failed=1)
     # The stand-in's python/X is played by the host's closest interpreter; its modulefile says which.
-    modulefile = (Paths.for_site(PLATFORM_FILE).state / "modules" / "Core" / "python" / f"{PYTHON}.lua").read_text()
+    platform = hpc_platform.load(PLATFORM_FILE)
+    tree = environment_tree(Paths.for_site(PLATFORM_FILE), platform.default_environment)
+    modulefile = (tree / "python" / f"{PYTHON}.lua").read_text()
     version = re.search(r"stand-in interpreter: Python ([\d.]+)", modulefile)
     version = version[1] if version else PYTHON
     result.stdout.fnmatch_lines([

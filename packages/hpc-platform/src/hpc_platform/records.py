@@ -54,12 +54,15 @@ class Site:
     full_names: dict[str, str] = field(default_factory=dict, metadata=BY_LANGUAGE)
     ssh_address: str | None = None
     documentation: dict[str, str] = field(default_factory=dict, metadata=BY_LANGUAGE)  # the platform's own docs
-    support_page: str | None = None  # its path in that documentation, without .html
+    # Pages of that documentation the guide sends readers to: a name -> its path there, without
+    # .html ("support" -> "help/support"), the same in every language.
+    pages: dict[str, str] = field(default_factory=dict)
     usage_fees: bool | None = None
 
-    def support_url(self, language: str) -> str | None:
-        base = self.documentation.get(language)
-        return f"{base}{self.support_page}.html" if base and self.support_page else None
+    def page_url(self, name: str, language: str) -> str | None:
+        """A page of the platform's documentation in `language` (else its first language)."""
+        base = self.documentation.get(language) or next(iter(self.documentation.values()), None)
+        return f"{base}{self.pages[name]}.html" if base and name in self.pages else None
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,25 @@ class SlurmJobs:
                 jobs.append(job)
         return jobs
 
+    def accounted(self, under: str) -> dict[str, bool]:
+        """The jobs whose work directory is `under` or inside it, as the accounting of the last day
+        has them: id -> whether it records their end (every task's, for an array). Slurm hands a
+        job's end to the accounting a moment after the job leaves the queue."""
+        _, listing = self.run(["sacct", "-X", "-n", "-P", "-S", "now-1days", "-o", "JobID,State,WorkDir"])
+        ended: dict[str, bool] = {}
+        for line in listing.splitlines():
+            fields = line.split("|")
+            if len(fields) != 3 or not (fields[2] == under or fields[2].startswith(under.rstrip(os.sep) + os.sep)):
+                continue
+            job = fields[0].split("_")[0].split("+")[0]
+            done = fields[1].split()[0] not in ("PENDING", "RUNNING", "REQUEUED", "SUSPENDED", "REQUEUE_HOLD")
+            ended[job] = ended.get(job, True) and done
+        return ended
+
+    def running(self, job_id: str) -> bool:
+        _, state = self.run(["squeue", "-h", "-j", job_id, "-o", "%T"])
+        return "RUNNING" in state.split()
+
     def cancel(self, jobs: list[str], wait: float = 0) -> None:
         """scancel them; with `wait`, up to that many seconds until Slurm lists none of them."""
         if not jobs:

@@ -46,6 +46,10 @@ def evaluate(example: Example) -> str | None:
     if partition and partition not in page.login.members and not page.login.inherit_environment:
         return (f"{page.path}:{block.line}: `.. test: member={partition}`, and these shells know no member "
                 f"of it (partitions with members: {', '.join(page.login.members) or 'none'})")
+    if block.options.wait:
+        problem = jobs.wait_for(block.options.wait, page, block.options.timeout or JOB_TIMEOUT)
+        if problem:
+            return f"{page.path}:{block.line}: {problem}"
     with member_of(partition, page):
         problem = RUNNERS[block.kind](block, page, example)
     if problem and page.login.limitation:

@@ -152,3 +152,35 @@ def run_states(job_id: str, page: Page) -> list[str]:
             break
         time.sleep(0.5)
     return states
+
+
+def wait_for(what: str, page: Page, timeout: float) -> str | None:
+    """`.. test: wait=ended|running`: what a reader does by checking `sq` later, the harness does
+    before the block, unseen: wait until the page's jobs (those submitted from its folders) have all
+    ended and the accounting has their end (`ended`), or until the last one submitted runs
+    (`running`). None, or why not."""
+    jobs, under = page.jobs, str(page.home.parent)
+    deadline = time.monotonic() + timeout
+    if what == "running":
+        queued = jobs.queued(under)
+        if not queued:
+            return "`.. test: wait=running`, and the page has no job in the queue"
+        last = max(queued, key=int)
+        while not jobs.running(last):
+            if time.monotonic() > deadline or last not in jobs.queued(under):
+                return f"job {last} did not run within {timeout:.0f} s"
+            time.sleep(0.5)
+        return None
+    seen: set[str] = set()
+    while True:
+        queued = jobs.queued(under)
+        seen |= set(queued)
+        accounted = jobs.accounted(under)
+        # A job that left the queue may reach the accounting a moment later: wait for each one seen.
+        unfinished = set(queued) | {job for job in seen if not accounted.get(job)} | \
+            {job for job, ended in accounted.items() if not ended}
+        if not unfinished:
+            return None
+        if time.monotonic() > deadline:
+            return f"the page's jobs {', '.join(sorted(unfinished, key=int))} did not end within {timeout:.0f} s"
+        time.sleep(1)

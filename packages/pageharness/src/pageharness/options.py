@@ -7,6 +7,7 @@
     .. test: needs-gpu "nvidia-smi reads the device"
     .. test: preempt=5
     .. test: member=iq-preempt
+    .. test: wait=ended
 
 A comment is not rendered and not extracted into the translation catalogs, and Sphinx accepts it
 (unknown directive options would be build errors). Several `.. test:` lines may stack before one
@@ -18,6 +19,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+WAITS = ("ended", "running")
 COMMENT = re.compile(r"^(?P<indent>[ \t]*)\.\. test:(?P<args>.*)$")
 
 
@@ -35,6 +37,9 @@ class BlockOptions:
     needs_gpu: str | None = None  # why the block needs a real GPU: it runs only where there is one
     preempt: float | None = None  # a job block: seconds into its run, a job of the node's owner arrives
     member: str | None = None  # a partition: the block runs as a member of a group that may use it
+    # Before the block, the harness waits, unseen, for the page's jobs: until they have all ended
+    # (and the accounting has their end), or until the last one submitted runs.
+    wait: str | None = None  # "ended" or "running"
     lines: tuple[int, ...] = ()  # .rst lines of the comments, for error messages
 
 
@@ -60,6 +65,10 @@ def parse_comment(args: str, where: str) -> dict:
                 raise OptionError(f"{where}: {key} must be a number of seconds > 0, not {value!r}")
         elif key == "member" and value:
             found["member"] = value
+        elif key == "wait" and value:
+            if value not in WAITS:
+                raise OptionError(f"{where}: wait must be one of {', '.join(WAITS)}, not {value!r}")
+            found["wait"] = value
         elif key == "exit" and value:
             if not value.isdigit():
                 raise OptionError(f"{where}: exit must be an exit status (0-255), not {value!r}")
@@ -83,7 +92,7 @@ def parse_comment(args: str, where: str) -> dict:
             raise OptionError(
                 f"{where}: unknown test option {token!r} "
                 "(known: timeout=SECONDS, exit=STATUS, skip \"reason\", no-run \"reason\", output, "
-                "continues, needs-gpu \"reason\", preempt=SECONDS, member=PARTITION)"
+                "continues, needs-gpu \"reason\", preempt=SECONDS, member=PARTITION, wait=ended|running)"
             )
         index += 1
     return found

@@ -24,13 +24,16 @@ class job_script_builder(nodes.General, nodes.Element):
 
 
 def builder_facts(platform: Platform) -> dict:
-    """The facts the form's rules need: each partition with its time limit and its nodes (the
-    cores, memory and GPUs a job of it may ask at most), the modules a job script loads."""
+    """The facts the form's rules need: every partition, the default first (the form offers them in
+    this order), each with its own time limit and its groups of nodes: how many nodes, the cores,
+    memory and GPUs (with their Slurm type) of each. A job of the partition asks at most what one
+    of its nodes has; its tasks, at most what all of them have. And the modules a job script loads."""
     modules = platform.modules
     partitions = [{
         "name": partition.name,
         "time_limit_days": partition.time_limit_days,
-        "nodes": [{"name": node_run_text(group.names), "cores": group.cores, "memory_gb": group.memory_mb // 1024,
+        "nodes": [{"name": node_run_text(group.names), "count": len(group.names), "cores": group.cores,
+                   "memory_gb": group.memory_mb // 1024,
                    "gpus": group.gpus.count if group.gpus else 0, "gpu_type": group.gpus.type if group.gpus else ""}
                   for group in platform.groups_of(partition.name)],
     } for partition in sorted(platform.partitions, key=lambda p: not p.default)]

@@ -19,11 +19,15 @@ out among its GPUs), when one GPU node is in it; |data_dir| |group_data_dir| |co
 
 Numbers of four digits or more are grouped in French with a no-break space (9 216).
 
-It also loads sphinx_hpc_platform.tables, the tables of the nodes and partitions.
+It also loads sphinx_hpc_platform.tables, the tables of the nodes and partitions, and
+sphinx_hpc_platform.links, the role that links to a page of the platform's own documentation.
 """
 
 import weakref
+from datetime import date
 from pathlib import Path
+
+from babel.dates import format_date
 
 import hpc_platform
 from hpc_platform import Platform
@@ -106,6 +110,8 @@ def substitutions(platform: Platform, language: str) -> dict[str, str]:
     return facts
 
 
+HERE = Path(__file__).resolve().parent
+
 # The platform file as each build's configuration read it, for the directives that need more of it.
 LOADED: weakref.WeakKeyDictionary[Config, Platform] = weakref.WeakKeyDictionary()
 
@@ -135,9 +141,38 @@ def add_substitutions(config: Config, facts: dict[str, str]) -> None:
     config.rst_prolog = "\n".join(lines) + "\n" + (config.rst_prolog or "")
 
 
+def footer_context(app: Sphinx, pagename: str, templatename, context: dict, doctree) -> None:
+    """What the foot of every page says (templates/page.html): the platform's support page, and the
+    documentation of the platform this guide follows, at the commit platform.toml cites."""
+    platform, language = LOADED[app.config], app.config.language
+    site = platform.site
+    context["platform_name"] = site.names.get(language, next(iter(site.names.values())))
+    context["platform_support_url"] = site.page_url("support", language)
+    documentation = next(iter(platform.sources.values()), None)
+    if documentation and site.documentation:
+        context["platform_documentation"] = {
+            "url": site.documentation.get(language, next(iter(site.documentation.values()))),
+            "date": long_date(documentation.date, language), "commit": documentation.commit[:7]}
+
+
+def long_date(iso: str, language: str) -> str:
+    """2026-05-01 as a reader of the language writes it: May 1, 2026; 1 mai 2026 (Babel, Sphinx's)."""
+    return format_date(date.fromisoformat(iso), format="long", locale=language)
+
+
+def add_templates(app: Sphinx, config: Config) -> None:
+    """The page template of the footer, after the site's own: a site's page.html wins."""
+    folder = str(HERE / "templates")
+    if folder not in config.templates_path:
+        config.templates_path = [*config.templates_path, folder]
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("platform_file", "platform.toml", "env", str)
     app.connect("config-inited", apply_platform)
+    app.connect("config-inited", add_templates)
+    app.connect("html-page-context", footer_context)
     app.setup_extension("sphinx_hpc_platform.tables")
+    app.setup_extension("sphinx_hpc_platform.links")
     app.setup_extension("sphinx_hpc_platform.builder")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -25,10 +25,24 @@
     return facts.partitions.filter(function (p) { return p.name === name; })[0];
   }
 
-  /* The largest node of the partition that has what the job asks: GPUs if it asks for one. */
-  function biggestNode(partition, gpus) {
-    var fit = partition.nodes.filter(function (n) { return n.gpus >= gpus; });
-    return fit.reduce(function (best, n) { return !best || n.cores > best.cores ? n : best; }, null);
+  function largest(nodes, measure) {
+    return nodes.reduce(function (best, n) { return !best || n[measure] > best[measure] ? n : best; }, null);
+  }
+
+  /* The nodes of the partition a job asking for `gpus` GPUs (of `type`, if it names one) may run
+   * on: any node without GPUs; with GPUs, the GPU nodes of one type, the one --gpus-per-node names:
+   * the type of the largest node that has as many GPUs, else of the node with the most GPUs. */
+  function nodesFor(partition, gpus, type) {
+    if (!(gpus > 0)) return partition.nodes;
+    var withGpus = partition.nodes.filter(function (n) { return n.gpus > 0 && (!type || n.gpu_type === type); });
+    var enough = withGpus.filter(function (n) { return n.gpus >= gpus; });
+    var chosen = enough.length ? largest(enough, "cores") : largest(withGpus, "gpus");
+    return withGpus.filter(function (n) { return n.gpu_type === chosen.gpu_type; });
+  }
+
+  function gpuTypeOf(partition, gpus) {
+    var nodes = nodesFor(partition, gpus);
+    return nodes.length ? nodes[0].gpu_type : "";
   }
 
   function minutes(time) {
@@ -37,18 +51,41 @@
       ? parts[0] * 60 + parts[1] : NaN;
   }
 
-  /* The platform's limits that a job asking `asked` ({cores, memory in GB, gpus, minutes}) of a
-   * partition goes over, as [field, message key, the limit]: the form's check and the review of a
-   * script written by hand share them. */
-  function overLimits(partition, asked, facts) {
-    // A job that asks for a GPU runs on a GPU node: its cores and memory are that node's.
-    var node = biggestNode(partition, asked.gpus > 0 ? 1 : 0);
-    if (!node) return [["gpus", "error.gpu", partition.name]];
+  // What one node must have for the job, in this order, with the field and the message of each.
+  var NODE_LIMITS = [["gpus", "gpus", "error.gpus"], ["cores", "cores", "error.cores"],
+                     ["memory", "memory_gb", "error.memory"]];
+
+  /* The platform's limits that a job asking `asked` ({cores, memory in GB, gpus, gpu_type, minutes,
+   * tasks}) of a partition goes over, as [field, message key, the limit]: the form's check and the
+   * review of a script share them. Each task of the job must fit on one node of the partition:
+   * its GPUs, then its cores, then its memory, each limit the most of the partition's nodes that
+   * have what the limits before it ask (a job with GPUs runs on a GPU node, with that node's cores
+   * and memory). A job of several tasks needs room for all of them on the partition's nodes. */
+  function overLimits(partition, asked) {
+    var nodes = nodesFor(partition, asked.gpus, asked.gpu_type);
+    if (!nodes.length) return [["gpus", asked.gpu_type ? "review.gpu-type" : "error.gpu",
+                                asked.gpu_type || partition.name]];
     var problems = [];
-    if (asked.gpus > node.gpus) problems.push(["gpus", "error.gpus", node.gpus]);
-    if (asked.cores > node.cores) problems.push(["cores", "error.cores", node.cores]);
-    if (asked.memory > node.memory_gb) problems.push(["memory", "error.memory", node.memory_gb]);
-    if (asked.minutes > partition.time_limit_days * 1440) problems.push(["time", "error.time", partition.time_limit_days]);
+    var candidates = nodes;
+    NODE_LIMITS.forEach(function (limit) {
+      var wanted = asked[limit[0]];
+      if (!(wanted > 0)) return;  // none asked, or not a number: the form's own checks say so
+      var most = Math.max.apply(null, candidates.map(function (n) { return n[limit[1]]; }));
+      if (wanted > most) problems.push([limit[0], limit[2], most]);
+      else candidates = candidates.filter(function (n) { return n[limit[1]] >= wanted; });
+    });
+    if (asked.minutes > partition.time_limit_days * 1440) {
+      problems.push(["time", "error.time", partition.time_limit_days]);
+    }
+    var fits = !problems.some(function (p) { return p[0] === "gpus" || p[0] === "cores"; });
+    if (asked.tasks > 1 && asked.cores >= 1 && fits) {
+      // Tasks may spread over the nodes (those with the GPUs each node is asked for): each node
+      // holds as many as it has cores for.
+      var room = nodes.reduce(function (sum, n) {
+        return sum + (n.gpus >= (asked.gpus || 0) ? n.count * Math.floor(n.cores / asked.cores) : 0);
+      }, 0);
+      if (asked.tasks > room) problems.push(["tasks", "error.tasks", room]);
+    }
     return problems;
   }
 
@@ -56,8 +93,9 @@
   function check(choice, facts) {
     var partition = partitionOf(facts, choice.partition);
     if (!partition) return [["partition", "error.partition", choice.partition]];
-    var asked = {cores: choice.cores, memory: choice.memory, gpus: choice.gpus, minutes: minutes(choice.time)};
-    var problems = overLimits(partition, asked, facts);
+    var asked = {cores: choice.cores, memory: choice.memory, gpus: choice.gpus, minutes: minutes(choice.time),
+                 tasks: choice.kind === "mpi" ? choice.tasks : 1};  // an array's tasks are jobs of their own
+    var problems = overLimits(partition, asked);
     if (!(choice.cores >= 1)) problems.push(["cores", "error.cores-min", 1]);
     if (!(choice.memory >= 1)) problems.push(["memory", "error.memory-min", 1]);
     if (!(asked.minutes > 0)) problems.push(["time", "error.time-format", "HH:MM"]);
@@ -97,7 +135,7 @@
       add("#SBATCH --mem=" + choice.memory + "G", "comment.mem");
     }
     if (choice.gpus > 0) {
-      add("#SBATCH --gpus-per-node=" + biggestNode(partition, 1).gpu_type + ":" + choice.gpus, "comment.gpus");
+      add("#SBATCH --gpus-per-node=" + gpuTypeOf(partition, choice.gpus) + ":" + choice.gpus, "comment.gpus");
     }
     if (array) {
       add("#SBATCH --array=0-" + (choice.tasks - 1), "comment.array");
@@ -185,8 +223,8 @@
    * value]: the platform's limits (the form's error.* keys), and review.* keys for #SBATCH lines
    * sbatch ignores, the python module before an environment, OMP_NUM_THREADS before Python in a
    * job of several cores, thread variables other than the cores or 1, srun without the task's cores,
-   * one Python process for several tasks. For the guide's own job scripts, so that the pages and
-   * the builder agree. */
+   * one Python process for several tasks, a GPU type no node of the partition has (review.gpu-type).
+   * For the guide's own job scripts, so that the pages and the builder agree. */
   function review(script, facts) {
     var lines = script.replace(/\n$/, "").split("\n");
     var problems = [];
@@ -197,16 +235,19 @@
       if (first >= 0 && index > first && /^#SBATCH\s/.test(text)) say(index + 1, "review.sbatch-after-command");
     });
     var value = function (name, read, otherwise) { return options[name] ? read(options[name].value) : otherwise; };
+    var gpus = value("gpus-per-node", function (v) { return v.split(":"); }, []);  // [TYPE:]N
     var asked = {
       cores: value("cpus-per-task", Number, 1),
       memory: value("mem", gigabytesOf, 0),
-      gpus: value("gpus-per-node", function (v) { return Number(v.split(":").pop()); }, 0),
+      gpus: gpus.length ? Number(gpus[gpus.length - 1]) : 0,
+      gpu_type: gpus.length > 1 ? gpus[0] : "",
       minutes: value("time", slurmMinutes, 0),
+      tasks: value("ntasks", Number, 1),
     };
-    var optionOf = {cores: "cpus-per-task", memory: "mem", gpus: "gpus-per-node", time: "time"};
+    var optionOf = {cores: "cpus-per-task", memory: "mem", gpus: "gpus-per-node", time: "time", tasks: "ntasks"};
     var partition = partitionOf(facts, value("partition", String, facts.partitions[0].name));
     if (partition) {  // the limits of the partitions the builder knows
-      overLimits(partition, asked, facts).forEach(function (problem) {
+      overLimits(partition, asked).forEach(function (problem) {
         say(options[optionOf[problem[0]]].line, problem[1], problem[2]);
       });
     }
