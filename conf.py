@@ -16,6 +16,8 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_hpc_platform.language_switcher",
     "sphinx_hpc_platform.facts",
+    # A note before each block that the tests could not run here (one that needs a GPU).
+    "pageharness.sphinx",
     "sphinx_hpc_platform.stem_cache",
     "sphinx_hpc_platform.reused_parser",
 ]

@@ -14,7 +14,7 @@ Usage::
     python scripts/oversubscription.py --replot --out DIR   # redraw the figures of a kept run
 
 It writes DIR/oversubscription.csv (every measurement), DIR/oversubscription.json (the machine and
-the workloads) and the figure in English and in French (oversubscription.png, .fr.png), and ends
+the workloads) and the figure in English and in French (oversubscription.svg, .fr.svg), and ends
 with two lines:
 ``penalty: X.XX`` (workers on every core, each with as many BLAS threads as there are cores,
 which is what BLAS picks by itself, over the same workers limited to one thread) and
@@ -59,8 +59,9 @@ class Workload:
         return FIGURE_WORDS[language][self.name].format(size=size, calls=self.calls)
 
 
-# The figure in each language of the guide: Sphinx shows oversubscription.fr.png on French pages.
-FIGURES = {"en": "oversubscription.png", "fr": "oversubscription.fr.png"}
+# The figure in each language of the guide: Sphinx shows oversubscription.fr.svg on French pages.
+# SVG, its text drawn as paths: sharp at any width, readable on a phone, and nothing to fetch.
+FIGURES = {"en": "oversubscription.svg", "fr": "oversubscription.fr.svg"}
 FIGURE_WORDS = {
     "en": {"eigsh": "eigsh, sparse {size} wide, {calls} calls",
            "dense": "dense eigh, {size} x {size}, {calls} calls",
@@ -322,9 +323,11 @@ def plot(path: Path, med: dict, machine: dict[str, str], workloads: list[Workloa
     import matplotlib.pyplot as plt
 
     workloads = list(dict.fromkeys(w for w, _ in med))
-    fig, axes = plt.subplots(1, len(workloads), figsize=(4.2 * len(workloads), 3.4),
-                             squeeze=False)
-    for ax, workload in zip(axes[0], workloads):
+    # One panel under the other, as narrow as a phone's screen: its text stays at a readable size
+    # when the figure is shown at the width of the page's column.
+    plt.rcParams.update({"font.size": 12, "svg.fonttype": "path", "svg.hashsalt": "oversubscription"})
+    fig, axes = plt.subplots(len(workloads), 1, figsize=(6, 3.6 * len(workloads)), squeeze=False)
+    for ax, workload in zip(axes[:, 0], workloads):
         configs = [c for w, c in med if w == workload]
         workers = sorted({c.workers for c in configs})
         threads = sorted({c.threads for c in configs})
@@ -335,19 +338,19 @@ def plot(path: Path, med: dict, machine: dict[str, str], workloads: list[Workloa
             ys = [med[(workload, Config(w, t))] for t in threads if Config(w, t) in configs]
             bars = ax.bar(xs, ys, width, label=words["workers"][w > 1].format(n=w))
             ax.bar_label(bars, labels=[f"{y:.2f}".replace(".", words["decimal"]) for y in ys],
-                         fontsize=7)
+                         fontsize=10)
         ax.set_xticks(range(len(threads)), [str(t) for t in threads])
         ax.margins(y=0.12)  # room for the labels above the tallest bar
         ax.yaxis.set_major_formatter(lambda value, _: f"{value:g}".replace(".", words["decimal"]))
         ax.set_xlabel(words["threads"])
         ax.set_ylabel(words["time"])
-        ax.set_title(titles[workload], fontsize=9)
-        ax.legend(fontsize=8)
+        ax.set_title(titles[workload], fontsize=12)
+        ax.legend(fontsize=10)
     cores = words["cores"].format(n=machine["cores"])
-    fig.suptitle(f"{cores}, {machine['cpu']}; {machine['blas']}; "
-                 f"{machine['date']}", fontsize=7)
+    fig.suptitle(f"{cores}, {machine['cpu']};\n{machine['blas']}; {machine['date']}", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    # No date in the file: a figure redrawn from the same run is the same file.
+    fig.savefig(path, metadata={"Date": None})
     plt.close(fig)
 
 
@@ -380,7 +383,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, type=Path,
                         help="folder for oversubscription.csv, .json (machine and workloads) and "
-                             "the figure in each language (oversubscription.png, .fr.png)")
+                             "the figure in each language (oversubscription.svg, .fr.svg)")
     parser.add_argument("--replot", action="store_true",
                         help="measure nothing: redraw the figures from the CSV and JSON in --out")
     parser.add_argument("--quick", action="store_true",

@@ -79,8 +79,8 @@ def test_benchmark_in_a_slurm_job_on_all_cores(cluster_env, tmp_path):
     assert float(values["efficiency"]) > 0, out
     lines = out.rstrip().splitlines()
     assert lines[-7].startswith("penalty: ") and lines[-6].startswith("efficiency: "), out
-    assert lines[-5:] == ["oversubscription.csv", "oversubscription.fr.png", "oversubscription.json",
-                          "oversubscription.png",
+    assert lines[-5:] == ["oversubscription.csv", "oversubscription.fr.svg", "oversubscription.json",
+                          "oversubscription.svg",
                           "workload,workers,threads_per_worker,round,seconds,blas_threads_seen"], out
 
 

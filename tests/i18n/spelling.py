@@ -23,7 +23,9 @@ DICTIONARY = "fr_FR"
 WORDLIST = LOCALE / "fr" / "wordlist.txt"
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
 DOTTED_NAME = re.compile(r"\w[\w-]*(?:\.[\w-]+)+")
-PLACEHOLDER = re.compile(r"\{\w+\}")  # a value a page's script writes in ("at most {limit} cores")
+# A value a page's script writes in ("at most {limit} cores"), or a theme's template ("%(name)s").
+PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)s")
+HTML_TAG = re.compile(r"<[^<>]*>")  # the theme's messages hold markup: <a href="...">
 
 
 @cache
@@ -60,7 +62,7 @@ def words_of(text: str) -> list[str]:
     "ci-dessous"). Names are left out: dotted tokens (a code block's caption ``cavity-job.sh``,
     numpy.linalg), tokens with digits or underscores (mpi4py, OMP_NUM_THREADS) and placeholders
     ({limit})."""
-    text = PLACEHOLDER.sub(" ", DOTTED_NAME.sub(" ", text))
+    text = PLACEHOLDER.sub(" ", DOTTED_NAME.sub(" ", HTML_TAG.sub(" ", text)))
     return [word for word in WORD.findall(text) if not any(c.isdigit() or c == "_" for c in word)]
 
 

@@ -114,7 +114,11 @@ def markup_space_problems(msgstr: str) -> list[str]:
     ]
 
 
+# The theme's messages (sphinx.po) hold HTML: a tag is markup, not prose.
+HTML_TAG = re.compile(r"<[^<>]*>")
+
+
 def problems(msgstr: str) -> list[str]:
-    prose = parse(msgstr).prose
+    prose = parse(HTML_TAG.sub(MASK, msgstr)).prose
     return (high_punctuation_problems(prose) + guillemet_problems(prose) + apostrophe_problems(prose)
             + digit_group_problems(prose) + ellipsis_problems(prose) + markup_space_problems(msgstr))

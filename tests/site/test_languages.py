@@ -73,7 +73,7 @@ def test_no_english_theme_words_on_french_pages(page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_figures_drawn_in_french_are_the_ones_french_pages_show(page):
-    """Sphinx picks `name.fr.png` for `name.png` on French pages (figure_language_filename)."""
+    """Sphinx picks `name.fr.svg` for `name.svg` on French pages (figure_language_filename)."""
     for language in LANGUAGES:
         for image in article(language, page).find_all("img"):
             name = Path(image["src"]).name.replace(".fr.", ".")

@@ -10,11 +10,14 @@ Every step writes a stamp holding the hash of its inputs; a later `up` skips ste
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import glob
 import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -179,7 +182,7 @@ def make_sandbox(paths: Paths, version: str, host: HostPython) -> Sandbox:
     bootstrap_pip(sandbox)
     (sandbox.root / "standin.json").write_text(json.dumps(
         {"module_version": version, "host_path": host.path, "host_version": host.version}))
-    write_stamp(stamp, {"partial": inputs})  # bootstrap packages come once the wheelhouse exists
+    write_stamp(stamp, {"partial": inputs})  # its bootstrap packages come in finish_sandbox
     return sandbox
 
 
@@ -254,14 +257,18 @@ def link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def finish_sandbox(paths: Paths, sandbox: Sandbox) -> None:
+def finish_sandbox(sandbox: Sandbox) -> None:
+    """software.toml's bootstrap (pip, setuptools, wheel, virtualenv), from the registry, before the
+    wheelhouse: the sandbox's pip resolves it, and ensurepip's (pip 23.0 for Python 3.10) refuses a
+    dry run for another Python."""
     inputs = {"host": sandbox.host.path, "version": sandbox.host.version,
               "bootstrap": SPEC["python"]["bootstrap"]}
     stamp = sandbox.root / ".stamp"
     if stamp_matches(stamp, inputs):
         return
     log(f"python/{sandbox.module_version}: installing pip, setuptools, wheel, virtualenv")
-    pip_install(paths, sandbox, SPEC["python"]["bootstrap"], "--upgrade")
+    run([sandbox.python, "-m", "pip", "install", "--quiet", "--upgrade", "--no-warn-script-location",
+         *SPEC["python"]["bootstrap"]], env=hermetic_env(PIP_REQUIRE_VIRTUALENV="false"))
     write_stamp(stamp, inputs)
 
 
@@ -272,7 +279,23 @@ def pip_install(paths: Paths, sandbox: Sandbox, requirements: list, *options) ->
         env=hermetic_env(PIP_REQUIRE_VIRTUALENV="false"))
 
 
-# --- wheelhouse --------------------------------------------------------------------------------
+# --- wheels from the registry ------------------------------------------------------------------
+
+class NoWheel(ClusterError):
+    """pip found no wheel of a requirement for the Python it was asked about."""
+
+
+def cross(sandbox: Sandbox, target: str) -> list[str]:
+    """The sandbox's own pip resolves markers for its own Python; for another version it is told
+    the version explicitly."""
+    return [] if sandbox.host.minor == target else ["--python-version", target]
+
+
+def targets(sandbox: Sandbox) -> list[str]:
+    """The Pythons (X.Y) a sandbox needs wheels for: its module's (what avail_wheels lists) and its
+    interpreter's (a stand-in of another version installs its own version's wheels)."""
+    return sorted({minor_of(sandbox.module_version), sandbox.host.minor})
+
 
 def download(sandbox: Sandbox, requirements: list, dest: Path, target: str, label: str = "",
              *options: str) -> None:
@@ -283,12 +306,41 @@ def download(sandbox: Sandbox, requirements: list, dest: Path, target: str, labe
         return
     log(f"{dest.name}: downloading {label or 'wheels'} for Python {target} from the package registry")
     dest.mkdir(parents=True, exist_ok=True)
-    # The sandbox's own pip resolves markers for its own Python; for another version it is told
-    # the version explicitly.
-    cross = [] if sandbox.host.minor == target else ["--python-version", target]
     run([sandbox.python, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "-d", dest,
-         *cross, *options, *requirements], env=hermetic_env())
+         *cross(sandbox, target), *options, *requirements], env=hermetic_env())
     write_stamp(stamp, [requirements, options])
+
+
+def resolve(paths: Paths, sandbox: Sandbox, target: str, requirements: list, *options: str) -> list[str]:
+    """name==version of every wheel pip would install for `requirements` on Python `target`, from
+    the registry and the wheelhouse (where the wheels built from source archives are): one
+    resolution, read from the wheels' metadata by a dry run. NoWheel if one has no wheel for it."""
+    with tempfile.TemporaryDirectory(dir=paths.software) as folder:
+        report = Path(folder) / "report.json"
+        command = [sandbox.python, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
+                   "--only-binary=:all:", "--find-links", paths.wheelhouse / WHEEL_DIR,
+                   *cross(sandbox, target), "--report", report, *options, *requirements]
+        result = subprocess.run([str(c) for c in command], capture_output=True, text=True, env=hermetic_env())
+        if "No matching distribution found" in result.stderr:
+            raise NoWheel(result.stderr.strip())
+        if result.returncode:
+            raise ClusterError(f"resolving {' '.join(requirements)} for Python {target} failed:\n"
+                               f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
+        return [f"{item['metadata']['name']}=={item['metadata']['version']}"
+                for item in json.loads(report.read_text())["install"]]
+
+
+def installable(paths: Paths, sandbox: Sandbox, target: str, requirement: str) -> bool:
+    """Whether a wheel of `requirement` exists for Python `target`: its tags and Requires-Python
+    allow it (quimb 1.12 is for Python 3.11 and up)."""
+    try:
+        resolve(paths, sandbox, target, [requirement], "--no-deps")
+    except NoWheel:
+        return False
+    return True
+
+
+# --- wheels built from source archives ----------------------------------------------------------
 
 
 def sdist_recipes(platform: Platform) -> dict[str, tuple[str, dict]]:
@@ -370,48 +422,163 @@ def tag_sources(source: Path, tag: str) -> None:
         run(["git", "-C", source, *command], env=git_env)
 
 
-def wheelhouse_requirements(platform: Platform, target: str) -> list:
-    """software.toml's list, its lists for Python `target` that resolve with it, and the packages
-    at the version the platform's package pages install."""
-    built = SPEC["wheelhouse"].get("from_sdist", {})
-    listed = SPEC["wheelhouse"]["requirements"] + more_for(target, no_deps=False)
-    # Until each package page resolves on its own, software.toml's versions win over the pages'.
-    named = {requirement.split("==")[0] for requirement in SPEC["wheelhouse"]["requirements"] +
-             [r for extra in SPEC["wheelhouse"].get("more", []) for r in extra["requirements"]]}
-    return listed + [f"{name}=={package.version}" for name, package in platform.packages.items()
-                     if name not in built and name not in named]
+# --- the wheelhouse ----------------------------------------------------------------------------
+
+def canonical(name: str) -> str:
+    """A package's name as pip compares them (PEP 503: qiskit_aer, qiskit-aer and Qiskit.Aer alike)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def more_for(target: str, no_deps: bool) -> list:
-    """The requirements of [[wheelhouse.more]] for Python `target`: those resolved with the main
-    list, or those fetched without their dependencies."""
-    return [r for extra in SPEC["wheelhouse"].get("more", [])
-            if target in extra["pythons"] and bool(extra.get("no_deps")) == no_deps
-            for r in extra["requirements"]]
+def pin_key(pin: str) -> tuple[str, str]:
+    """(canonical name, version) of a name==version."""
+    name, _, version = pin.partition("==")
+    return canonical(name), version
 
 
-def module_requirements(platform: Platform, target: str) -> dict[str, list]:
-    """By stack: the wheels behind the python-packages modules that the wheelhouse does not have
-    already (each stack resolved apart: scipy-stack's builds hold different NumPys)."""
-    have = set(wheelhouse_requirements(platform, target))
-    stacks: dict[str, list] = {}
-    for name, version in package_modules(platform):
-        wanted = stacks.setdefault(package_stack(name, version), [])
-        wanted += [r for r in package_requirements(name, version) if r not in have and r not in wanted]
-    return {stack: wanted for stack, wanted in stacks.items() if wanted}
+def wheel_key(wheel: Path) -> tuple[str, str]:
+    """(canonical name, version) of a wheel, from its file name (PEP 427)."""
+    name, version = wheel.name.split("-")[:2]
+    return canonical(name), version
 
 
-def download_all(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
-    """Wheels for each module's Python (what avail_wheels lists) and for each interpreter that
-    actually runs (a stand-in of another version installs its own version's wheels)."""
+@dataclass(frozen=True)
+class WheelSet:
+    """One resolution of pip's that the wheelhouse holds: the guide's own list, or what one of the
+    platform's package pages installs in a venv made after loading the page's modules."""
+    label: str
+    requirements: tuple[str, ...]
+    given: tuple[str, ...] = ()  # on PYTHONPATH by the page's modules: resolved with, never fetched
+    page: bool = False  # a page's packages come for the Pythons that have their wheels; the guide's for all
+
+
+def wheel_sets(platform: Platform) -> list[WheelSet]:
+    """The guide's list, then each package page of the platform, each resolved on its own (two pages
+    may need different versions of a package): the package at its version with its optional
+    packages (less those software.toml leaves out), and each of its other versions alone."""
+    left_out = {canonical(name) for name in SPEC["wheelhouse"].get("left_out", {})}
+    sets = [WheelSet("guide", tuple(SPEC["wheelhouse"]["requirements"]))]
+    for name, package in platform.packages.items():
+        given = module_packages(platform, package.modules)
+        optional = tuple(r for r in package.optional if pin_key(r)[0] not in left_out)
+        sets.append(WheelSet(name, (f"{name}=={package.version}", *optional), given, page=True))
+        sets += [WheelSet(f"{name}-{version}", (f"{name}=={version}",), given, page=True)
+                 for version in package.other_versions]
+    return sets
+
+
+def module_packages(platform: Platform, entries: tuple[str, ...]) -> tuple[str, ...]:
+    """The packages that the python-packages modules among `entries` (name/version) put on PYTHONPATH."""
+    found = filter(None, map(platform.module_version, entries))
+    return tuple(requirement for module, version in found if provides(module.name) == "python-packages"
+                 for requirement in package_requirements(module.name, version))
+
+
+def fetch_set(paths: Paths, sandbox: Sandbox, target: str, wheel_set: WheelSet, built: set[str]) -> list[str]:
+    """A set's wheels for Python `target` in the wheelhouse, resolved and fetched once (the
+    resolution is kept beside them, in .resolved-<label>-<X.Y>.json); returns its name==version
+    list. The wheels of `built` are made here, not fetched."""
     wheelhouse = paths.wheelhouse / WHEEL_DIR
-    for sandbox in sandboxes:
-        for target in sorted({minor_of(sandbox.module_version), sandbox.host.minor}):
-            download(sandbox, wheelhouse_requirements(platform, target), wheelhouse, target)
-            download(sandbox, more_for(target, no_deps=True), wheelhouse, target, "no-deps", "--no-deps")
-            for stack, requirements in module_requirements(platform, target).items():
-                download(sandbox, requirements, paths.software / MODULE_WHEELS, target, stack)
+    record = wheelhouse / f".resolved-{wheel_set.label}-{target}.json"
+    inputs = digest(dataclasses.asdict(wheel_set))
+    kept = json.loads(record.read_text()) if record.exists() else {}
+    if kept.get("inputs") == inputs:
+        return kept["wheels"]
+    wheels = set_wheels(paths, sandbox, target, wheel_set)
+    fetched = [w for w in wheels if pin_key(w)[0] not in built]
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    if fetched:
+        log(f"wheelhouse: {wheel_set.label}: {len(fetched)} wheel{'s' * (len(fetched) > 1)} for Python "
+            f"{target} from the package registry")
+        run([sandbox.python, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+             "-d", wheelhouse, *cross(sandbox, target), *fetched], env=hermetic_env())
+    record.write_text(json.dumps({"inputs": inputs, "wheels": wheels}))
+    return wheels
+
+
+def set_wheels(paths: Paths, sandbox: Sandbox, target: str, wheel_set: WheelSet) -> list[str]:
+    """What pip installs for a set on Python `target`, but what the page's modules give: its
+    requirements that have a wheel for that Python (the guide's must all have one), resolved
+    together with the modules' packages."""
+    wanted = [r for r in wheel_set.requirements if not wheel_set.page or installable(paths, sandbox, target, r)]
+    if len(wanted) < len(wheel_set.requirements):
+        log(f"wheelhouse: {wheel_set.label}: no wheel for Python {target} of "
+            f"{' '.join(r for r in wheel_set.requirements if r not in wanted)}")
+    if not wanted:
+        return []
+    given = given_names(paths, sandbox, target, wheel_set)
+    return [w for w in resolve(paths, sandbox, target, [*wanted, *wheel_set.given]) if pin_key(w)[0] not in given]
+
+
+def given_names(paths: Paths, sandbox: Sandbox, target: str, wheel_set: WheelSet) -> set[str]:
+    """The packages a page's modules put on PYTHONPATH, their dependencies with them: the page's
+    pip finds them installed (the stack's wheels are fetched apart, for its modules)."""
+    if not wheel_set.given:
+        return set()
+    return {pin_key(w)[0] for w in resolve(paths, sandbox, target, list(wheel_set.given))}
+
+
+def bound_wheels(paths: Paths) -> None:
+    """software.toml [wheelhouse.bounds]: the wheelhouse's wheels of that name and version get these
+    requirements besides their own (pip reads them from the wheel's METADATA), once."""
+    for pin, requirements in SPEC["wheelhouse"].get("bounds", {}).items():
+        for wheel in (paths.wheelhouse / WHEEL_DIR).glob("*.whl"):
+            if wheel_key(wheel) == pin_key(pin):
+                add_requirements(wheel, requirements)
+
+
+def add_requirements(wheel: Path, requirements: list[str]) -> None:
+    """Requires-Dist lines added to a wheel's METADATA, its RECORD updated, the wheel replaced at once
+    (a pip of another session may be reading it)."""
+    with zipfile.ZipFile(wheel) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    metadata_name = next(info.filename for info, _ in members if info.filename.endswith(".dist-info/METADATA"))
+    metadata = dict((info.filename, data) for info, data in members)[metadata_name].decode()
+    missing = [f"Requires-Dist: {r}" for r in requirements if f"Requires-Dist: {r}\n" not in metadata]
+    if not missing:
+        return
+    headers, blank, body = metadata.partition("\n\n")  # the headers end at the first blank line
+    patched = (headers + "\n" + "\n".join(missing) + blank + body).encode()
+    temporary = wheel.with_name(f".{wheel.name}.{os.getpid()}")
+    with zipfile.ZipFile(temporary, "w") as target:
+        for info, data in members:
+            if info.filename == metadata_name:
+                data = patched
+            elif info.filename.endswith(".dist-info/RECORD"):
+                data = record_with(data.decode(), metadata_name, patched).encode()
+            target.writestr(info, data)
+    os.replace(temporary, wheel)
+    log(f"wheelhouse: {wheel.name} now requires {', '.join(r.partition(' ')[2] for r in missing)} too")
+
+
+def record_with(record: str, name: str, data: bytes) -> str:
+    """A wheel's RECORD whose line for file `name` gives the hash and size of `data` (PEP 376)."""
+    sha = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return "".join(f"{name},sha256={sha},{len(data)}\n" if line.split(",")[0] == name else line
+                   for line in record.splitlines(keepends=True))
+
+
+def prune_wheelhouse(paths: Paths, wanted: set[tuple[str, str]]) -> None:
+    """Wheels of no current set leave the wheelhouse: a version that neither software.toml nor
+    the model names any more (quspin 1.0.1 once) must not be what an unpinned `pip install` finds."""
+    for wheel in (paths.wheelhouse / WHEEL_DIR).glob("*.whl"):
+        if wheel_key(wheel) not in wanted:
+            log(f"wheelhouse: removing {wheel.name}, of no list now")
+            wheel.unlink()
+
+
+def fill_wheelhouse(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
+    """The wheelhouse: the wheels built from source archives (a page's resolution needs Pyqcm's),
+    each set resolved and fetched for each Python, the bounds, and nothing else."""
     build_sdist_wheels(paths, platform, sandboxes)
+    built = {pin_key(f"{name}=={version}") for name, (version, _) in sdist_recipes(platform).items()}
+    wanted = set(built)
+    for sandbox in sandboxes:
+        for target in targets(sandbox):
+            for wheel_set in wheel_sets(platform):
+                wheels = fetch_set(paths, sandbox, target, wheel_set, {name for name, _ in built})
+                wanted |= {pin_key(w) for w in wheels}
+    bound_wheels(paths)
+    prune_wheelhouse(paths, wanted)
 
 
 def refusing_sdists(paths: Paths, platform: Platform) -> None:
@@ -431,6 +598,27 @@ def refusing_sdists(paths: Paths, platform: Platform) -> None:
                 info = tarfile.TarInfo(f"{name}-{version}/{member}")
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
+
+
+# --- the stacks' wheels -------------------------------------------------------------------------
+
+def module_requirements(platform: Platform) -> dict[str, list]:
+    """By stack: the wheels behind the python-packages modules that the guide's list does not have
+    already (each stack resolved apart: scipy-stack's builds hold different NumPys)."""
+    have = set(SPEC["wheelhouse"]["requirements"])
+    stacks: dict[str, list] = {}
+    for name, version in package_modules(platform):
+        wanted = stacks.setdefault(package_stack(name, version), [])
+        wanted += [r for r in package_requirements(name, version) if r not in have and r not in wanted]
+    return {stack: wanted for stack, wanted in stacks.items() if wanted}
+
+
+def download_module_wheels(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
+    """The stacks' wheels, apart from the wheelhouse: `pip install --no-index` must not find them."""
+    for sandbox in sandboxes:
+        for target in targets(sandbox):
+            for stack, requirements in module_requirements(platform).items():
+                download(sandbox, requirements, paths.software / MODULE_WHEELS, target, stack)
 
 
 # --- stacks on PYTHONPATH ----------------------------------------------------------------------
@@ -466,10 +654,11 @@ def build_all(paths: Paths, platform: Platform) -> list[Sandbox]:
         sandboxes = [make_sandbox(paths, v, closest_host(v, hosts)) for v in interpreters.versions]
         for sandbox in sandboxes:
             copy_headers(sandbox)
-        download_all(paths, platform, sandboxes)
+            finish_sandbox(sandbox)
+        fill_wheelhouse(paths, platform, sandboxes)
+        download_module_wheels(paths, platform, sandboxes)
+        stacks = {package_stack(n, v): package_requirements(n, v) for n, v in packages}
         for sandbox in sandboxes:
-            finish_sandbox(paths, sandbox)
-            stacks = {package_stack(n, v): package_requirements(n, v) for n, v in packages}
             for stack, requirements in stacks.items():
                 build_stack(paths, sandbox, stack, requirements)
         refusing_sdists(paths, platform)
