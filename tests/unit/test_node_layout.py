@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import hpc_platform
 import pytest
+from hpc_standin import daemons
 from hpc_standin.nodes import (Layout, decide_layout, hosts_file, machine_cpus_of, platform_layout,
                                why_not_isolated)
 
@@ -33,6 +36,30 @@ def test_nodes_share_the_machines_cpus_or_get_their_own():
     assert machine_cpus_of(layout, many) == {name: [2 * i, 2 * i + 1] for i, name in enumerate(names)}
 
 
+def test_each_node_gets_a_port_of_its_own(monkeypatch):
+    """The kernel may give a probed port again once the probe is closed (bind to port 0): two
+    slurmd of one instance on one port, and the second does not start. Here it does so at once."""
+    given = iter([6000, 6000, 6001, 6000, 6001, *range(6002, 6100)])
+
+    class Probe:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def bind(self, address):
+            self.port = next(given)
+
+        def getsockname(self):
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(daemons, "socket", SimpleNamespace(socket=Probe))
+    monkeypatch.setattr(daemons, "GIVEN_PORTS", set())
+    ports = re.findall(r" Port=(\d+) ", daemons.node_lines(Layout(platform_layout(PLATFORM), "machine")))
+    assert len(ports) == len(PLATFORM.node_names) == len(set(ports)), ports
+
+
 def test_every_node_resolves_every_nodes_name(tmp_path):
     layout = Layout(platform_layout(PLATFORM), "machine")
     text = hosts_file(layout)
@@ -46,7 +73,9 @@ def test_without_unshare_one_node_named_after_the_machine_with_the_gpus(monkeypa
     monkeypatch.setenv("PATH", str(tmp_path))  # no unshare on it
     layout = decide_layout(PLATFORM)
     assert not layout.isolated and "no `unshare`" in layout.single_reason
-    assert layout.limitation == f"the stand-in has one node, {layout.controller_host}: {layout.single_reason}"
+    assert layout.limitation == (f"the stand-in has one node, {layout.controller_host}: {layout.single_reason}; "
+                                 f"a job over its memory ends FAILED, not OUT_OF_MEMORY: {layout.memory_reason}")
+    assert not layout.memory_cgroups
     assert Layout(platform_layout(PLATFORM), "machine").limitation is None
     assert [node.name for node in layout.nodes] == [layout.controller_host]
     # The default partition's first node's size, and the GPUs of its GPU node.

@@ -151,8 +151,11 @@ def layout_summary(layout: Layout, shares: dict[str, list[int]]) -> str:
         return f"{layout.limitation}; {nodes}"
     cpus = sorted(set().union(*shares.values()))
     if all(share == cpus for share in shares.values()):
-        return f"{nodes}: their jobs share this machine's {len(cpus)} CPUs (fewer CPUs than nodes)"
-    return f"{nodes}: each node's jobs run on {len(shares[layout.nodes[0].name])} of this machine's CPUs, its own"
+        summary = f"{nodes}: their jobs share this machine's {len(cpus)} CPUs (fewer CPUs than nodes)"
+    else:
+        summary = f"{nodes}: each node's jobs run on {len(shares[layout.nodes[0].name])} of this machine's CPUs, its own"
+    memory = f"{layout.limitation}" if layout.limitation else "jobs' memory in cgroups, as on the platform"
+    return f"{summary}; {memory}"
 
 
 def env_lines(paths: Paths, platform: Platform) -> str:

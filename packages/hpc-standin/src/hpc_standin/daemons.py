@@ -23,7 +23,7 @@ from pathlib import Path
 from hpc_platform import Partition, Platform, megabytes
 from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
-from . import access
+from . import access, cgroups
 from .config import PACKAGE, ClusterError, Paths, log
 from .nodes import (Layout, Node, decide_layout, hosts_file, layout_path, machine_cpus_of, machine_cpus_path,
                     node_folder)
@@ -139,10 +139,20 @@ def check_reachable_by(folder: Path, user: pwd.struct_passwd) -> None:
 
 # --- slurm -------------------------------------------------------------------------------------
 
+GIVEN_PORTS: set[int] = set()  # the ports free_port gave in this process: an instance's daemons'
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port free now, and none given already: once its probe socket is closed, the kernel
+    may give the same port again (about one `up` in 230 gave two of its 13 daemons one port, and
+    the second did not start)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port not in GIVEN_PORTS:
+            GIVEN_PORTS.add(port)
+            return port
 
 
 def machine_cpus() -> list[int]:
@@ -242,13 +252,17 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
     for folder in ("slurm/ctld", "slurm/d", "log", "etc"):
         (state / folder).mkdir(parents=True, exist_ok=True)
     layout = decide_layout(platform)
-    if not layout.isolated:
+    if layout.limitation:
         log(layout.limitation)
     layout.save(layout_path(paths))
     (state / "etc" / "hosts").write_text(hosts_file(layout))
     for node in layout.nodes:
         (node_folder(paths, node) / "tmp").mkdir(parents=True, exist_ok=True)
+    memory_cgroups = layout.memory_cgroups
+    if memory_cgroups:
+        cgroups.prepare(paths)
     render("slurm.conf.in", paths.slurm_conf, host=layout.controller_host,
+           memory_limits=cgroups.slurm_lines(memory_cgroups),
            cluster_name=platform.slurm.cluster_name, ctld_port=free_port(), state=state,
            accounting=accounting, partitions=partition_lines(platform, layout),
            gres_types=GPU_LINES if any(n.gpus for n in layout.nodes) else "",
@@ -294,10 +308,11 @@ def slurmd_command(paths: Paths, layout: Layout, node: Node) -> list:
     if not layout.isolated:
         return command
     inside = ('hostname "$1" && mount --bind "$2" /etc/hosts && mount --bind "$3" "$4" && '
-              'shift 4 && exec "$@"')
+              'shift 4 && if [ "$1" != - ]; then mount --bind "$1" "$2"; fi && shift 2 && exec "$@"')
+    memory = cgroups.bind_arguments(paths) if layout.memory_cgroups else ["-", "-"]
     return ["unshare", "--uts", "--mount", "--propagation", "private", "--", "sh", "-c", inside,
             "sh", node.name, paths.state / "etc" / "hosts", node_folder(paths, node) / "tmp",
-            paths.state / "tmp", *command]
+            paths.state / "tmp", *memory, *command]
 
 
 def start(command: list, daemon: Daemon, env: dict, logfile: Path) -> None:
@@ -367,3 +382,6 @@ def stop_all(paths: Paths) -> None:
             pass
     if not wait_until(lambda: not left(), 10):
         raise ClusterError(f"processes of the instance still alive after SIGKILL: {left()}")
+    outlived = cgroups.remove(paths)
+    if outlived:
+        raise ClusterError(f"processes of the instance's cgroup {cgroups.root(paths)} still alive: {outlived}")

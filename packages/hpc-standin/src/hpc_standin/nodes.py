@@ -26,7 +26,8 @@ from pathlib import Path
 
 from hpc_platform import Platform
 
-from .config import ClusterError, Paths
+from . import cgroups
+from .config import Paths
 
 LOOPBACK = "127.0.0.1"
 
@@ -46,16 +47,26 @@ class Layout:
     nodes: list[Node]
     controller_host: str  # the machine's name: the controller runs outside the namespaces
     single_reason: str | None = None  # why there is one node only, named after the machine
+    memory_reason: str | None = None  # why jobs' memory has no cgroups (hpc_standin.cgroups)
 
     @property
     def isolated(self) -> bool:
         return self.single_reason is None
 
     @property
+    def memory_cgroups(self) -> bool:
+        return self.isolated and self.memory_reason is None
+
+    @property
     def limitation(self) -> str | None:
         """What this layout lacks of the platform's, in the words `up`, `status` and the pages'
         failures all use; None for the platform's layout."""
-        return None if self.isolated else f"the stand-in has one node, {self.nodes[0].name}: {self.single_reason}"
+        lacks = []
+        if not self.isolated:
+            lacks.append(f"the stand-in has one node, {self.nodes[0].name}: {self.single_reason}")
+        if self.memory_reason:
+            lacks.append(f"a job over its memory ends FAILED, not OUT_OF_MEMORY: {self.memory_reason}")
+        return "; ".join(lacks) or None
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -66,7 +77,8 @@ class Layout:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        return cls([Node(**node) for node in data["nodes"]], data["controller_host"], data["single_reason"])
+        return cls([Node(**node) for node in data["nodes"]], data["controller_host"], data["single_reason"],
+                   data.get("memory_reason"))
 
 
 def layout_path(paths: Paths) -> Path:
@@ -104,8 +116,8 @@ def decide_layout(platform: Platform) -> Layout:
         shape = defaults[0]  # the default partition's first node's size, and the GPUs of its GPU node
         single = Node(host, LOOPBACK, shape.cores, shape.memory_mb, gpu.gpus if gpu else 0,
                       gpu.gpu_type if gpu else "")
-        return Layout([single], host, reason)
-    return Layout(nodes, host)
+        return Layout([single], host, reason, "one node, without namespaces to bind the cgroups into")
+    return Layout(nodes, host, memory_reason=cgroups.why_not_usable())
 
 
 def hosts_file(layout: Layout) -> str:

@@ -90,6 +90,11 @@ def substitutions(platform: Platform, language: str) -> dict[str, str]:
         facts["platform_full_name"] = site.full_names[language]
     if site.ssh_address:
         facts["ssh_address"] = literal(site.ssh_address)
+    slurm = platform.slurm
+    if slurm.min_cpu_efficiency:
+        facts["min_cpu_efficiency"] = number(slurm.min_cpu_efficiency, language)
+    if slurm.min_memory_efficiency:
+        facts["min_memory_efficiency"] = number(slurm.min_memory_efficiency, language)
     if platform.preemptible:
         preemptible = platform.preemptible[0]
         facts["preempt_partition"] = literal(preemptible.name)
