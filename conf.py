@@ -14,6 +14,12 @@ copyright = f"2026, {author}"
 
 extensions = [
     "sphinx_copybutton",
+    # Copy buttons shown on keyboard focus and on touch screens, named in the page's language.
+    "sphinx_hpc_platform.copy_buttons",
+    # French search that finds "tâche" from "tache" (accents folded in the index and the query).
+    "sphinx_hpc_platform.search",
+    # Each page's last change, from git (sphinx-last-updated-by-git), in the page's language.
+    "sphinx_hpc_platform.last_updated",
     "sphinx_hpc_platform.language_switcher",
     "sphinx_hpc_platform.facts",
     # A note before each block that the tests could not run here (one that needs a GPU).
@@ -38,7 +44,9 @@ exclude_patterns = ["_root"]
 nitpicky = True
 
 html_theme = "furo"
-html_last_updated_fmt = None
+# The date of each page's last commit (sphinx_hpc_platform.last_updated), as the page's language writes
+# a date in full ("December 5, 2026", "5 décembre 2026"): empty, the extension picks it per language.
+html_last_updated_fmt = ""
 html_show_sourcelink = False
 # Furo's "Sphinx and @pradyunsg's" credit has an English possessive no catalog can translate.
 html_show_sphinx = False
@@ -58,6 +66,13 @@ copybutton_only_copy_prompt_lines = True
 copybutton_line_continuation_character = "\\"
 copybutton_here_doc_delimiter = "EOF"
 copybutton_exclude = ".linenos"
+# A button on the blocks a reader copies from (console, bash, python, slurm, c, toml, and a `text`
+# file to save, which has a caption: requirements.txt), none on a job's output: a `text` block
+# without a caption (each under `.. test: output`: tests/site/test_output_blocks.py).
+copybutton_selector = ", ".join([
+    "div:not(.highlight-text) > div.highlight > pre",
+    "div.literal-block-wrapper > div.highlight-text > div.highlight > pre",
+])
 
 linkcheck_anchors = False
 linkcheck_timeout = 15

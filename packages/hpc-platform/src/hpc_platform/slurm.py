@@ -88,23 +88,27 @@ class SlurmJobs:
             job, _, workdir = line.partition(" ")
             if not job.isdigit() or job in jobs:
                 continue
-            if under is None or workdir == under or workdir.startswith(under.rstrip(os.sep) + os.sep):
+            if under is None or within(workdir, under):
                 jobs.append(job)
         return jobs
 
+    def queued_tasks(self, under: str) -> set[str]:
+        """Like `queued`, one id per array task (12_3, each waiting task too) or per job."""
+        _, listing = self.run(["squeue", "-h", "-r", f"--states={ACTIVE}", "-o", "%i %Z"])
+        return {job for job, _, workdir in (line.partition(" ") for line in listing.splitlines())
+                if job and within(workdir, under)}
+
     def accounted(self, under: str) -> dict[str, bool]:
-        """The jobs whose work directory is `under` or inside it, as the accounting of the last day
-        has them: id -> whether it records their end (every task's, for an array). Slurm hands a
-        job's end to the accounting a moment after the job leaves the queue."""
+        """The jobs and array tasks whose work directory is `under` or inside it, as the accounting
+        of the last day has them: id (12, 12_3) -> whether it records their end. Slurm hands a
+        job's end to the accounting a moment after the job leaves the queue, each task's apart."""
         _, listing = self.run(["sacct", "-X", "-n", "-P", "-S", "now-1days", "-o", "JobID,State,WorkDir"])
         ended: dict[str, bool] = {}
         for line in listing.splitlines():
             fields = line.split("|")
-            if len(fields) != 3 or not (fields[2] == under or fields[2].startswith(under.rstrip(os.sep) + os.sep)):
-                continue
-            job = fields[0].split("_")[0].split("+")[0]
-            done = fields[1].split()[0] not in ("PENDING", "RUNNING", "REQUEUED", "SUSPENDED", "REQUEUE_HOLD")
-            ended[job] = ended.get(job, True) and done
+            if len(fields) == 3 and within(fields[2], under):
+                ended[fields[0]] = fields[1].split()[0] not in (
+                    "PENDING", "RUNNING", "REQUEUED", "SUSPENDED", "REQUEUE_HOLD")
         return ended
 
     def running(self, job_id: str) -> bool:
@@ -127,6 +131,10 @@ class SlurmJobs:
             time.sleep(1)
         self.cancel(left)
         return left
+
+
+def within(folder: str, top: str) -> bool:
+    return folder == top or folder.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def ended(job_id: str, records: list[str], info: str) -> JobEnd:

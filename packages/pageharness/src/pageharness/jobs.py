@@ -173,14 +173,15 @@ def wait_for(what: str, page: Page, timeout: float) -> str | None:
         return None
     seen: set[str] = set()
     while True:
-        queued = jobs.queued(under)
-        seen |= set(queued)
+        queued = jobs.queued_tasks(under)
+        seen |= queued
         accounted = jobs.accounted(under)
-        # A job that left the queue may reach the accounting a moment later: wait for each one seen.
-        unfinished = set(queued) | {job for job in seen if not accounted.get(job)} | \
+        # A job or array task that left the queue reaches the accounting a moment later, each one
+        # apart: wait for every one seen in the queue, and for those the accounting has unfinished.
+        unfinished = queued | {job for job in seen if not accounted.get(job)} | \
             {job for job, ended in accounted.items() if not ended}
         if not unfinished:
             return None
         if time.monotonic() > deadline:
-            return f"the page's jobs {', '.join(sorted(unfinished, key=int))} did not end within {timeout:.0f} s"
+            return f"the page's jobs {', '.join(sorted(unfinished))} did not end within {timeout:.0f} s"
         time.sleep(1)
