@@ -41,6 +41,15 @@ def number(value: int, language: str) -> str:
     return f"{value:,}".replace(",", "\u00a0") if language == "fr" else str(value)
 
 
+UNITS = {"en": {"M": "MB", "G": "GB", "T": "TB"}, "fr": {"M": "Mo", "G": "Go", "T": "To"}}
+
+
+def size(memory: str, language: str) -> str:
+    """A size of platform.toml ("1G") as the page's language writes it: 1 GB, 1 Go."""
+    units = UNITS.get(language, UNITS["en"])
+    return f"{number(int(memory[:-1]), language)}\u00a0{units[memory[-1]]}"
+
+
 def literal(text: str) -> str:
     return f"``{text}``"
 
@@ -91,6 +100,8 @@ def substitutions(platform: Platform, language: str) -> dict[str, str]:
     if site.ssh_address:
         facts["ssh_address"] = literal(site.ssh_address)
     slurm = platform.slurm
+    if slurm.default_memory_per_core:
+        facts["default_memory_per_core"] = size(slurm.default_memory_per_core, language)
     if slurm.min_cpu_efficiency:
         facts["min_cpu_efficiency"] = number(slurm.min_cpu_efficiency, language)
     if slurm.min_memory_efficiency:
