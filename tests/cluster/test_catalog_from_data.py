@@ -33,7 +33,9 @@ def test_a_changed_module_list_changes_module_avail(cluster_env, tmp_path):
     copy.parent.mkdir()
     text = (REPO / "platform.toml").read_text(encoding="utf-8")
     text = text.replace('[modules.gcc]\nversions = ["12.3"]', '[modules.gcc]\nversions = ["12.3", "13.2"]', 1)
-    text += '\n[modules.cmake]\nversions = ["3.27.7"]\ndefault = "3.27.7"\nproperty = "tools"\n'
+    text += ('\n[modules.cmake]\nversions = ["3.27.7"]\ndefault = "3.27.7"\ntype = "tools"\n'
+             'assumed.versions = "a module of this test"\nassumed.default = "its one version"\n'
+             'assumed.type = "a module of this test"\n')
     copy.write_text(text, encoding="utf-8")
     home = tmp_path / "home"
     home.mkdir()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,12 +18,12 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from hpc_standin import daemons
+from hpc_standin import access, daemons
 from hpc_standin.config import Paths
 from hpc_standin.nodes import Layout, layout_path
 
 REPO = Path(__file__).resolve().parents[2]
-SLURM = hpc_platform.load(REPO / "platform.toml").data["slurm"]
+PLATFORM = hpc_platform.load(REPO / "platform.toml")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,16 @@ def cluster(instance: Instance, *args: str, **environ: str) -> subprocess.Comple
     env["IQ_CLUSTER_CACHE"] = str(instance.cache)  # the software built for the suite's own instance
     return subprocess.run([str(Path(sys.executable).parent / "hpc-standin"), "--platform", str(instance.site),
                            *args], env=env, text=True, capture_output=True, timeout=600)
+
+
+def up(instance: Instance) -> None:
+    """`up`, which must succeed; its failure shows the logs it names (gone with the instance's
+    state once the test's `down` runs)."""
+    started = cluster(instance, "up")
+    if started.returncode:
+        logs = [Path(path) for path in re.findall(r"\(log: ([^)]+)\)", started.stderr)]
+        shown = "\n".join(f"--- {log}:\n{log.read_text()[-3000:] if log.is_file() else '(none)'}" for log in logs)
+        pytest.fail(f"up failed:\n{started.stderr}\n{shown}")
 
 
 def daemon_pids(instance: Instance) -> dict:
@@ -80,11 +91,11 @@ def instance_of(platform_file: Path, cluster_env, tmp_path):
 
 
 def test_up_is_idempotent_and_down_leaves_no_daemon(instance):
-    assert cluster(instance, "up").returncode == 0
+    up(instance)
     first = daemon_pids(instance)
     nodes = Layout.load(layout_path(Paths(instance.state, instance.cache))).nodes
     assert set(first) == {"munged", "mariadbd", "slurmdbd", "slurmctld", *(f"slurmd-{n.name}" for n in nodes)}
-    assert cluster(instance, "up").returncode == 0
+    up(instance)
     assert daemon_pids(instance) == first
     key = instance.state / "munge" / "munge.key"
     assert key.stat().st_mode & 0o777 == 0o400
@@ -101,36 +112,57 @@ def test_daemons_listen_on_loopback_only(cluster_env):
     assert ours and all(address.startswith("127.0.0.1:") for address in ours)
 
 
-def test_a_main_job_preempts_the_preemptible_ones(instance, tmp_path):
-    """The platform's iq-preempt: a job of the default partition that needs the node cancels the
-    preemptible jobs with SIGTERM, and requeues the one that asked for --requeue."""
-    assert cluster(instance, "up").returncode == 0
+def shared_node() -> tuple[str, str, str, int]:
+    """(preemptible partition, node, its owner's partition, the node's cores) of the platform: the
+    first node of a preemptible partition that an owner's partition holds too."""
+    preemptible = PLATFORM.preemptible[0]
+    for owner in PLATFORM.owner_partitions(preemptible.name):
+        for group in PLATFORM.groups_of(owner.name):
+            if preemptible.name in group.partitions:
+                return preemptible.name, group.names[0], owner.name, group.cores
+    raise AssertionError(f"no owner's partition shares a node with {preemptible.name}")
+
+
+def test_the_owners_job_preempts_the_preemptible_ones(instance, tmp_path):
+    """The platform's iq-preempt: a job of the node owner's partition that needs the node cancels
+    the preemptible jobs with SIGTERM, and requeues the one that asked for --requeue. Each
+    submits with an account its partition allows: a member's, and the owner's."""
+    up(instance)
     env = dict(os.environ, SLURM_CONF=str(instance.state / "etc" / "slurm.conf"))
 
     def sbatch(cores: int, *args: str) -> str:
-        return subprocess.run(["sbatch", "--parsable", f"--cpus-per-task={cores}", *args], env=env,
-                              cwd=tmp_path, text=True, capture_output=True, check=True).stdout.strip()
+        return subprocess.run(["sbatch", "--parsable", f"--cpus-per-task={cores}", "--mem=1G", "--time=00:10:00",
+                               *args], env=env, cwd=tmp_path, text=True, capture_output=True, check=True).stdout.strip()
 
-    first = Layout.load(layout_path(Paths(instance.state, instance.cache))).nodes[0]
-    node, half = first.name, first.cores // 2  # all on one node
+    preempt, node, _, cores = shared_node()
+    half = cores // 2  # all on one node
+    owner_partition, owner_account = access.owner_of(PLATFORM, node, preempt)
+    member = f"--account={access.member_account(PLATFORM, preempt)}"
     script = tmp_path / "preemptible.sh"
     script.write_text("#!/bin/bash\ntrap 'echo SIGTERM; exit 0' TERM\necho started\nsleep 600 & wait\n")
-    preempt = SLURM["preemption"]["partition"]
-    cancelled = sbatch(half, f"--partition={preempt}", f"--nodelist={node}", "--output=cancelled.out", str(script))
-    requeued = sbatch(half, f"--partition={preempt}", f"--nodelist={node}", "--requeue", "--output=requeued.out",
-                      str(script))
-    # Each holds half the node, side by side; the main job then needs all of it.
+    cancelled = sbatch(half, f"--partition={preempt}", member, f"--nodelist={node}", "--output=cancelled.out",
+                       str(script))
+    requeued = sbatch(half, f"--partition={preempt}", member, f"--nodelist={node}", "--requeue",
+                      "--output=requeued.out", str(script))
+    # Each holds half the node, side by side; the owner's job then needs all of it.
     wait_for(lambda: all("started" in read(tmp_path / f"{name}.out") for name in ("cancelled", "requeued")), 60)
-    main = sbatch(first.cores, f"--partition={SLURM['default_partition']}", f"--nodelist={node}", "--output=/dev/null",
-                  "--wrap=sleep 1")
-    # Slurm's scheduler looks for jobs to preempt on its own schedule: about a minute and a half.
-    wait_for(lambda: "SIGTERM" in read(tmp_path / "cancelled.out")
-             and "SIGTERM" in read(tmp_path / "requeued.out"), 240)
-    wait_for(lambda: job_state(env, main) == "COMPLETED", 60)
-    assert job_state(env, cancelled) == "PREEMPTED"
+    owners = sbatch(cores, f"--partition={owner_partition}", f"--account={owner_account}", f"--nodelist={node}",
+                    "--output=/dev/null", "--wrap=sleep 1")
+    # Slurm's scheduler looks for jobs to preempt on its own schedule: seconds here, a minute and
+    # a half on a machine the other sessions keep busy. A requeued job's output file starts again.
+    wait_for(lambda: job_state(env, cancelled) == "PREEMPTED" and restarts(env, requeued) >= 1, 240)
+    assert "SIGTERM" in read(tmp_path / "cancelled.out")
+    wait_for(lambda: job_state(env, owners) == "COMPLETED", 60)
     queued = subprocess.run(["squeue", "-h", "-j", requeued, "-o", "%T"], env=env, text=True,
                             capture_output=True).stdout.split()
     assert queued and queued[0] in ("PENDING", "RUNNING"), f"job {requeued} is not back in the queue"
+
+
+def restarts(env: dict, job: str) -> int:
+    """How many times Slurm requeued the job (scontrol's Restarts)."""
+    out = subprocess.run(["scontrol", "-o", "show", "job", job], env=env, text=True, capture_output=True).stdout
+    found = re.search(r"\bRestarts=(\d+)", out)
+    return int(found[1]) if found else 0
 
 
 def read(path: Path) -> str:
@@ -152,7 +184,7 @@ def wait_for(condition, timeout: float) -> None:
 def test_a_node_whose_slurmd_dies_is_marked_down_and_up_brings_it_back(instance, tmp_path):
     """The controller notices a node that stops answering, ends its job as Slurm decides (this job
     did not ask for --requeue: NODE_FAIL), and `up` starts the node again, which then runs jobs."""
-    assert cluster(instance, "up").returncode == 0
+    up(instance)
     layout = Layout.load(layout_path(Paths(instance.state, instance.cache)))
     if not layout.isolated:
         pytest.skip(f"one node only, none to lose: {layout.single_reason}")
@@ -167,7 +199,7 @@ def test_a_node_whose_slurmd_dies_is_marked_down_and_up_brings_it_back(instance,
     # SlurmdTimeout (30 s) and the controller's pings: about 45 s here.
     wait_for(lambda: "DOWN" in node_detail(env, node)["State"], 150)
     wait_for(lambda: job_state(env, job) == "NODE_FAIL", 60)
-    assert cluster(instance, "up").returncode == 0
+    up(instance)
     assert node_state(env, node) in ("idle", "mixed")
     ran = subprocess.run(["srun", f"--nodelist={node}", "--time=1", "hostname"], env=env, cwd=tmp_path,
                          text=True, capture_output=True, timeout=120)
@@ -229,7 +261,8 @@ def test_without_namespaces_one_node_and_multi_node_examples_fail_saying_why(ins
         lock.unlink(missing_ok=True)  # the inner run's, which did not start the instance
     assert result.returncode == 1, result.stdout
     assert "srun: error: Unable to allocate resources" in result.stdout, result.stdout
-    assert f"(this cluster is not the platform's: {limitation})" in result.stdout, result.stdout
+    # The failure says why, the layout's limitation first (more may follow: what else one node lacks).
+    assert f"(this cluster is not the platform's: {limitation}" in result.stdout, result.stdout
 
 
 def test_nodes_get_cpus_of_their_own_where_the_machine_has_enough(lab_instance, tmp_path):
@@ -238,7 +271,7 @@ def test_nodes_get_cpus_of_their_own_where_the_machine_has_enough(lab_instance, 
     cpus = daemons.machine_cpus()
     if len(cpus) < 2:
         pytest.skip(f"{len(cpus)} CPU: two nodes cannot have their own")
-    assert cluster(lab_instance, "up").returncode == 0
+    up(lab_instance)
     nodes = Layout.load(layout_path(Paths(lab_instance.state, lab_instance.cache))).nodes
     per_node = len(cpus) // len(nodes)
     assert f"each node's jobs run on {per_node} of this machine's CPUs, its own" in \

@@ -3,11 +3,13 @@ job folder, the shared home, and every node's name resolved; the login shell is 
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
 import hpc_platform
 import pytest
+from hpc_standin.daemons import SERVING
 from hpc_standin.nodes import Layout, layout_path, platform_layout
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,8 +36,35 @@ def test_sinfo_lists_the_platforms_nodes(cluster_env, layout, home):
     names = [node.name for node in platform_layout(PLATFORM)]
     assert sorted(set(listed)) == sorted(names) == sorted(node.name for node in layout.nodes)
     assert set(names) <= set(PLATFORM.node_names)
-    gpu_nodes = [group for group in PLATFORM.nodes if group.get("gpus")]
-    assert sum(not node.gpus for node in layout.nodes) >= 2 and any(node.gpus for node in layout.nodes) == bool(gpu_nodes)
+    assert sum(not node.gpus for node in layout.nodes) >= 2 and any(node.gpus for node in layout.nodes) == PLATFORM.has_gpus
+
+
+def scontrol_nodes(cluster_env, home) -> dict[str, dict[str, str]]:
+    """`scontrol show node`, node by node: its Key=Value words."""
+    out = cluster_env.run("scontrol -o show node", home).stdout
+    found = [dict(re.findall(r"(\w+)=(\S*)", line)) for line in out.splitlines() if line.strip()]
+    return {node["NodeName"]: node for node in found}
+
+
+def test_every_node_is_up_in_its_partitions_with_its_cores_memory_and_gpus(cluster_env, layout, home):
+    """Each node of platform.toml, as Slurm has it: up (sinfo -N, a line per partition of the node),
+    in exactly the partitions the model gives its group, with the group's cores, memory and GPUs."""
+    out = cluster_env.run("sinfo -h -N -o '%N %R %T'", home).stdout
+    partitions: dict[str, set[str]] = {}
+    for line in out.splitlines():
+        name, partition, state = line.split()
+        assert state in SERVING, f"{name} in {partition} is {state}"
+        partitions.setdefault(name, set()).add(partition)
+    shown = scontrol_nodes(cluster_env, home)
+    for group in PLATFORM.nodes:
+        for name in group.names:
+            assert partitions.get(name) == set(group.partitions), (name, partitions.get(name))
+            node = shown[name]
+            assert (int(node["CPUTot"]), int(node["RealMemory"])) == (group.cores, group.memory_mb), name
+            assert set(node["Partitions"].split(",")) == set(group.partitions), name
+            gres = f"gpu:{group.gpus.type}:{group.gpus.count}" if group.gpus else "(null)"
+            assert node["Gres"] == gres, (name, node["Gres"])
+    assert sorted(shown) == sorted(PLATFORM.node_names)
 
 
 def test_a_job_on_two_nodes_sees_its_nodes_name_folder_home_and_every_node(cluster_env, layout, home):

@@ -33,6 +33,9 @@ class ShellSetup:
     """How a page shell becomes a login shell of the platform."""
 
     setup: str | None = None  # bash lines sourced first (None: nothing to do)
+    # Where the shells log in, as the record of runs (harness_record) names it: "platform" (the
+    # real one), "stand-in", or "plain" (bash on this machine, no platform).
+    name: str = "plain"
     inherit_environment: bool = False  # the real platform: the login environment as it is
     # plain bash only: the test suite's virtual environment, as $TEST_VENV, for the fixture pages
     # that activate it to get a `python` with Dask (plain bash has no `python`, no modules)

@@ -59,6 +59,8 @@ def pytest_addoption(parser):
     parser.addini("harness_pages", "folder of the Sphinx pages whose code blocks are tests", default="")
     parser.addini("harness_job_grace", "seconds a page's jobs may run on after the page",
                   default="120")
+    parser.addini("harness_record", "JSON file that keeps when each page's examples last ran, "
+                  "where and with what outcome, for the site to show (none if empty)", default="")
     parser.addini("harness_process_grace", "seconds a process the page started may outlive its shell",
                   default="10")
 
@@ -91,7 +93,8 @@ def login_of(config) -> ShellSetup:
         if choice == "plain":
             login = None
         elif choice == "real":
-            login = ShellSetup(inherit_environment=True, gpus=bool(platform) and platform.has_gpus)
+            login = ShellSetup(inherit_environment=True, gpus=bool(platform) and platform.has_gpus,
+                               name="platform")
         else:
             login = config.hook.pytest_pageharness_login(config=config)
         if login is None:
@@ -151,7 +154,7 @@ def pytest_runtest_makereport(item, call):
         return
     report = outcome.get_result()
     record = {"page": str(item.example.path), "line": block.line, "kind": block.kind,
-              "outcome": report.outcome}
+              "outcome": report.outcome, "where": login_of(item.config).name}
     page = item.example.namespace.get(PAGE_FIXTURE)
     if block.kind == "python" and page is not None and block.line in page.pythons:
         record["python"] = page.pythons[block.line]  # which `python` ran it, for the summary

@@ -5,6 +5,7 @@ import json
 import os
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,9 @@ class Tally:
             self.reader.shutdown(wait=False)
         if not self.records:
             return
+        if self.config.getini("harness_record"):
+            keep_record(Path(self.config.rootpath) / self.config.getini("harness_record"),
+                        Path(self.config.rootpath) / self.config.getini("harness_pages"), self.records)
         if parsed is None or session.shouldfail or session.shouldstop:
             self.coverage_note = "block coverage not checked: only part of the suite ran"
             return
@@ -109,6 +113,36 @@ class Tally:
         for record in played:
             terminalreporter.write_line(f"{_relative(record['page'], root)}:{record['line']}: "
                                         + record["preemption"].rstrip().replace("\n", "\n    "))
+
+
+def keep_record(record: Path, pages: Path, records: list[dict]) -> None:
+    """Note in `record` (JSON) when each page of this run ran, where, and its blocks' outcomes,
+    keeping the other pages' last runs: what a site shows its readers about its examples. A page
+    is named as Sphinx names it (howto/dask), its blocks counted as the summary counts them."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    runs: dict[str, dict] = {}
+    for block in records:
+        path = Path(block["page"])
+        if not path.is_relative_to(pages.resolve()):
+            continue
+        run = runs.setdefault(path.relative_to(pages.resolve()).with_suffix("").as_posix(),
+                              {"ran_at": now, "where": block.get("where", ""),
+                               "passed": 0, "failed": 0, "needs_gpu": 0})
+        if "needs_gpu" in block:
+            run["needs_gpu"] += 1
+        elif block["outcome"] in ("passed", "failed"):
+            run[block["outcome"]] += 1
+    if not runs:
+        return
+    try:
+        kept = json.loads(record.read_text())["pages"]
+    except (OSError, ValueError, KeyError):
+        kept = {}  # none yet, or not one of ours: this run's pages start it again
+    kept.update(runs)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    partial = record.with_suffix(".partial")
+    partial.write_text(json.dumps({"pages": dict(sorted(kept.items()))}, indent=1) + "\n")
+    partial.replace(record)
 
 
 def _relative(path: str, root: Path) -> str:
