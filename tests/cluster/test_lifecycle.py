@@ -97,6 +97,11 @@ def test_up_is_idempotent_and_down_leaves_no_daemon(instance):
     assert set(first) == {"munged", "mariadbd", "slurmdbd", "slurmctld", *(f"slurmd-{n.name}" for n in nodes)}
     up(instance)
     assert daemon_pids(instance) == first
+    # An instance answers for the platform file it started from: edited since, `up` says to restart.
+    instance.site.write_text(instance.site.read_text() + "\n# edited after up\n")
+    refused = cluster(instance, "up")
+    assert refused.returncode != 0 and "was started from another platform.toml" in refused.stderr, refused.stderr
+    assert daemon_pids(instance) == first
     key = instance.state / "munge" / "munge.key"
     assert key.stat().st_mode & 0o777 == 0o400
     assert cluster(instance, "down").returncode == 0

@@ -204,6 +204,15 @@ def test_ccconfig_sets_the_models_variables_at_login(cluster_env, home):
         assert name not in environ, f"{name} is set at login: {environ[name]}"
 
 
+def test_ccconfig_keeps_a_value_the_reader_set_where_the_model_says_so(cluster_env, home):
+    """CCconfig sets its variables only where they are not set: a reader's own SQUEUE_FORMAT stays
+    when the module loads again."""
+    assert CCCONFIG.sets_unless_set, "the model's CCconfig sets its variables whatever they were"
+    out = cluster_env.run(f"module -q --force unload {CCCONFIG.name}; export SQUEUE_FORMAT='%i %j'; "
+                          f'module -q load {CCCONFIG.name}; echo "[$SQUEUE_FORMAT]"', home).stdout
+    assert out.strip().splitlines()[-1] == "[%i %j]", out
+
+
 def test_ccconfig_sets_local_scratch_in_a_job_where_it_is_loaded(cluster_env, home):
     """A job starts with the submitter's environment, where CCconfig was loaded without
     SLURM_TMPDIR: LOCAL_SCRATCH is unset there until the module is loaded again in the job (Lmod

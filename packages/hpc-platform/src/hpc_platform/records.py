@@ -213,6 +213,8 @@ class Module:
     # variable a value names is set.
     sets: dict[str, str] = field(default_factory=dict, metadata=FACT_TABLE)
     sets_in_jobs: dict[str, str] = field(default_factory=dict, metadata=FACT_TABLE)
+    # It sets each of them only where the variable is not set already (a reader's own value stays).
+    sets_unless_set: bool = False
 
     def full_name(self, version: str | None = None) -> str:
         version = version if version is not None else self.default

@@ -50,11 +50,14 @@ def lua_value(text: str) -> str:
 
 def sets_lines(module: Module) -> str:
     """What the module sets (platform.toml's `sets`), and in a job what it sets there: where each
-    variable its value names is set, as CCconfig sets LOCAL_SCRATCH from SLURM_TMPDIR."""
-    lines = [f'setenv("{name}", {lua_value(value)})' for name, value in module.sets.items()]
+    variable its value names is set, as CCconfig sets LOCAL_SCRATCH from SLURM_TMPDIR; with
+    `sets_unless_set`, only the variables not set already."""
+    unset = (lambda name: f'not os.getenv("{name}")') if module.sets_unless_set else (lambda name: "")
+    lines = [f'if {unset(name)} then setenv("{name}", {lua_value(value)}) end' if unset(name)
+             else f'setenv("{name}", {lua_value(value)})' for name, value in module.sets.items()]
     for name, value in module.sets_in_jobs.items():
         named = VARIABLE.findall(value) or ["SLURM_JOB_ID"]
-        condition = " and ".join(f'os.getenv("{variable}")' for variable in named)
+        condition = " and ".join([f'os.getenv("{variable}")' for variable in named] + [unset(name)] * bool(unset(name)))
         lines.append(f'if {condition} then setenv("{name}", {lua_value(value)}) end')
     return "".join(line + "\n" for line in lines)
 

@@ -48,6 +48,7 @@ def up(paths: Paths, platform: Platform) -> None:
         hosts_seen = paths.state / "host-etc-hosts.sha256"
         if not hosts_seen.exists():
             hosts_seen.write_text(hosts_digest())
+        check_started_from(paths, platform)
         write_module_tree(paths, platform)
         if services_up(paths) and not is_up(paths):
             daemons.start_slurm(paths)  # a node whose slurmd died: it comes back, its jobs as Slurm decided
@@ -61,7 +62,34 @@ def up(paths: Paths, platform: Platform) -> None:
             accounting.start_slurmdbd(paths, slurmdbd, platform.slurm.cluster_name)
             accounting.register_accounts(paths, platform)
             daemons.start_slurm(paths)
+            started_from(paths).write_text(origin(platform))
     log(f"up in {time.monotonic() - started:.1f} s (state {paths.state})")
+
+
+def started_from(paths: Paths) -> Path:
+    return paths.state / "started-from.sha256"
+
+
+def origin(platform: Platform) -> str:
+    """A digest of what an instance's configuration comes from: the platform file and this
+    package's code and templates."""
+    digest = hashlib.sha256(platform.path.read_bytes())
+    for path in sorted(p for p in Path(__file__).parent.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(Path(__file__).parent).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def check_started_from(paths: Paths, platform: Platform) -> None:
+    """A running instance keeps the configuration it started with: one started from another
+    platform.toml or other code would answer for what they were, not for what they are now."""
+    if not services_up(paths):
+        return
+    recorded = started_from(paths).read_text() if started_from(paths).exists() else ""
+    if recorded != origin(platform):
+        raise ClusterError(
+            f"the instance running in {paths.state} was started from another {platform.path.name} or "
+            "another version of the stand-in: stop it with `hpc-standin down` (once the test sessions "
+            "using it have ended), then start it again")
 
 
 def write_module_tree(paths: Paths, platform: Platform) -> None:
