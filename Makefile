@@ -73,8 +73,35 @@ stats: venv ## Per page and language: translated, fuzzy and untranslated message
 	@$(VENV_PYTHON) scripts/po-stats $(TRANSLATIONS)
 
 .PHONY: test
-test: venv system-packages html ## Run the whole test suite (examples, site, catalogs, cluster)
+test: venv system-packages html axe ## Run the whole test suite (examples, site, catalogs, cluster)
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+	@# The site once more: each page's footer says when its examples ran (this run's record).
+	@$(MAKE) --no-print-directory html
+
+.PHONY: test-browser-gate
+test-browser-gate: venv html axe ## What a reader sees, every page, both languages, desktop and phone (errors, keys, width, axe)
+	$(VENV_PYTHON) -m pytest tests/browser/test_gate.py tests/browser/test_gate_planted.py --dist load $(PYTEST_ARGS)
+
+# axe-core, the accessibility engine of the browser gate (tests/browser/test_gate.py): the version and
+# sha512 of tests/browser/axe-core.lock, fetched once with npm into build/ (make clean keeps it).
+AXE_LOCK    := tests/browser/axe-core.lock
+AXE_VERSION := $(shell sed -n 's/^version = //p' $(AXE_LOCK))
+AXE_SHA512  := $(shell sed -n 's/^sha512 = //p' $(AXE_LOCK))
+AXE         := $(BUILD)/axe-core/$(AXE_VERSION)/axe.min.js
+
+.PHONY: axe
+axe: $(AXE) ## Fetch the pinned axe-core (the browser gate's accessibility scan) into build/, once
+
+$(AXE): $(AXE_LOCK)
+	@command -v npm >/dev/null || { echo "make axe: npm (Node.js's package manager) is missing: install Node.js with npm" >&2; exit 1; }
+	@rm -rf $(@D).tmp && mkdir -p $(@D).tmp
+	cd $(@D).tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	@echo "$(AXE_SHA512)  $(@D).tmp/axe-core-$(AXE_VERSION).tgz" | sha512sum --check --quiet || { \
+	  echo "make axe: axe-core-$(AXE_VERSION).tgz does not match the sha512 of $(AXE_LOCK)" >&2; exit 1; }
+	@# -m: the files get the time of extraction, not npm's fixed 1985, so make sees them newer than the lock.
+	tar -xzmf $(@D).tmp/axe-core-$(AXE_VERSION).tgz -C $(@D).tmp --strip-components=1 package/axe.min.js package/LICENSE
+	rm -f $(@D).tmp/axe-core-$(AXE_VERSION).tgz
+	rm -rf $(@D) && mv $(@D).tmp $(@D)
 
 .PHONY: test-page
 test-page: venv ## Run one page's examples on the stand-in (up if needed): make test-page PAGE=source/howto/dask.rst

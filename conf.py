@@ -24,9 +24,10 @@ extensions = [
     "sphinx_hpc_platform.facts",
     # A note before each block that the tests could not run here (one that needs a GPU).
     "pageharness.sphinx",
-    "sphinx_hpc_platform.stem_cache",
-    "sphinx_hpc_platform.reused_parser",
+    # When each page's examples last ran, from the record the suite keeps (pytest.ini's harness_record).
+    "sphinx_hpc_platform.examples_ran",
 ]
+examples_record = "build/examples-ran.json"
 
 # The source language's pages are the source; every other language is a catalog in locale/. The
 # facts extension gives each language its title, and the language switcher the site's languages.

@@ -56,7 +56,8 @@ def test_copy_buttons_are_named_in_the_page_language(browser, site_url, language
     expected = (LABEL[language], LABEL[language])
     assert names == {expected}, (
         f"{html_path(language, PAGE).relative_to(ROOT)}: the copy buttons' (aria-label, accessible name) "
-        f"are {sorted(names)}, not {expected} ({EXTENSION}; locale/{language}/LC_MESSAGES/sphinx.po)")
+        f"are {sorted(names)}, not {expected} ({EXTENSION}; its catalog "
+        f"packages/sphinx-hpc-platform/src/sphinx_hpc_platform/locale/{language}/LC_MESSAGES/sphinx_hpc_platform.po)")
 
 
 def test_keyboard_focus_shows_the_copy_button(mouse_browser, site_url):

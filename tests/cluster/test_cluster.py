@@ -279,13 +279,35 @@ def test_salloc_opens_a_shell_in_the_allocation(cluster_env, home):
 def test_accounting_records_the_job_for_sacct_and_seff(sh, home):
     write_job(home, "acct.sh", "#SBATCH --cpus-per-task=1 --mem=500M --output=/dev/null\nexit 0\n")
     job = sh("sbatch --parsable --wait acct.sh").stdout.strip()
-    # slurmctld hands the job's end to slurmdbd asynchronously: wait for it (a busy machine is slow).
-    state = sh(f"for i in $(seq 60); do s=$(sacct -n -P -X -j {job} --format=State,ExitCode); "
-               f"[ \"$s\" = 'COMPLETED|0:0' ] && break; sleep 0.5; done; echo \"$s\"").stdout
+    state = sh(f"{until_accounted(job)}; sacct -n -P -X -j {job} --format=State,ExitCode").stdout
     assert state.split() == ["COMPLETED|0:0"]
     report = sh(f"seff {job}").stdout
     assert f"Job ID: {job}\n" in report and "State: COMPLETED (exit code 0)" in report
     assert "Cores: 1\n" in report and "Memory Efficiency:" in report
+    assert report.splitlines()[-1].endswith("of 500.00 MB (500.00 MB/node)"), report
+
+
+@pytest.mark.parametrize("options, lines", [
+    ("-c 2 --mem-per-cpu=256M", ["Nodes: 1", "Cores per node: 2", "of 512.00 MB (256.00 MB/core)"]),
+    ("-c 2 --mem=1G", ["Nodes: 1", "Cores per node: 2", "of 1.00 GB (1.00 GB/node)"]),
+    ("-c 1", ["Cores: 1", "(estimated maximum)", "(1.00 GB/core)"]),
+])
+def test_seff_prints_the_lines_of_the_platforms_seff(sh, home, options, lines):
+    """As the platform's documentation shows seff (hpc-iq jobs.rst): a job of several cores says
+    its nodes and cores per node, and the memory reserved its share per node or per core, as the
+    job asked for it (the default memory is per core)."""
+    job = sh(f"sbatch --parsable --wait {options} -t 5 -o /dev/null --wrap=true").stdout.strip()
+    report = sh(f"{until_accounted(job)}; seff {job}").stdout
+    for line in lines:
+        assert line in report, report
+
+
+def until_accounted(job: str) -> str:
+    """Shell lines that wait for the accounting's whole record of an ended job. slurmctld hands a
+    job's records to slurmdbd asynchronously: for a moment after its end, sacct knows its state but
+    not yet what it asked for (ReqMem `16?`, no WorkDir), and seff would report on that."""
+    return (f"for i in $(seq 120); do [ -n \"$(sacct -n -X -j {job} -o WorkDir -P)\" ] && "
+            f"[ -n \"$(sacct -n -X -j {job} -o End -P | grep -v Unknown)\" ] && break; sleep 0.5; done")
 
 
 def test_dask_jobqueue_workers_reach_a_scheduler_on_loopback(sh, home):

@@ -9,7 +9,9 @@ which not every browser or screen reader takes as the button's name. This extens
   keyboard's focus (``:focus-visible``), and always on screens that cannot hover
   (``@media (hover: none)``: phones, tablets);
 - a script (static/copy-buttons.js) that gives each button an ``aria-label`` in the page's
-  language: ``Copy to clipboard`` through the theme's catalog (``locale/<lang>/LC_MESSAGES/sphinx.po``).
+  language: ``Copy to clipboard``, a message of the package's own catalog
+  (``locale/<lang>/LC_MESSAGES/sphinx_hpc_platform.po`` beside this module, sphinx_hpc_platform.i18n),
+  so a site has nothing to translate for it.
 
 Which blocks get a button is the site's choice (``copybutton_selector`` in conf.py).
 """
@@ -19,7 +21,8 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.locale import _
+
+from .i18n import _
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,12 +34,13 @@ def add_static_folder(app: Sphinx, config: Config) -> None:
 
 
 def add_label_script(app: Sphinx) -> None:
-    """The label in the language being built: the catalogs are loaded once the builder starts."""
+    """The label in the language being built, for an HTML builder (known once the builder starts)."""
     if app.builder.format == "html":
         app.add_js_file("copy-buttons.js", **{"data-label": str(_("Copy to clipboard"))})
 
 
 def setup(app: Sphinx) -> dict:
+    app.setup_extension("sphinx_hpc_platform.i18n")
     app.connect("config-inited", add_static_folder)
     app.connect("builder-inited", add_label_script)
     app.add_css_file("copy-buttons.css")

@@ -21,6 +21,12 @@ Numbers of four digits or more are grouped in French with a no-break space (9 21
 
 It also loads sphinx_hpc_platform.tables, the tables of the nodes and partitions, and
 sphinx_hpc_platform.links, the role that links to a page of the platform's own documentation.
+
+Its page template (templates/page.html) adds a foot to every page (where to ask for help, which
+documentation of the platform the guide follows) and gives Furo's buttons labels in the page's
+language. Their words are the package's messages (sphinx_hpc_platform.i18n): translated here, in
+Python, and handed to the template ready to write, so the template translates nothing and a site
+has none of them to translate.
 """
 
 import weakref
@@ -28,12 +34,15 @@ from datetime import date
 from pathlib import Path
 
 from babel.dates import format_date
+from markupsafe import escape
 
 import hpc_platform
 from hpc_platform import Platform
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
+
+from .i18n import N_, _
 
 
 def number(value: int, language: str) -> str:
@@ -159,21 +168,52 @@ def add_substitutions(config: Config, facts: dict[str, str]) -> None:
 
 def footer_context(app: Sphinx, pagename: str, templatename, context: dict, doctree) -> None:
     """What the foot of every page says (templates/page.html): the platform's support page, and the
-    documentation of the platform this guide follows, at the commit platform.toml cites."""
+    documentation of the platform this guide follows, at the commit platform.toml cites.
+
+    ``platform_footer`` is its lines, HTML in the page's language (the values escaped, as Jinja's
+    ``|e`` would); the facts they are made of stay in the context too, for a site's own template."""
     platform, language = LOADED[app.config], app.config.language
     site = platform.site
-    context["platform_name"] = site.names.get(language, next(iter(site.names.values())))
-    context["platform_support_url"] = site.page_url("support", language)
+    name = site.names.get(language, next(iter(site.names.values())))
+    context["platform_name"] = name
+    context["platform_support_url"] = support = site.page_url("support", language)
+    lines = []
+    if support:
+        lines.append(_('Questions about the %(name)s? Write to its <a href="%(url)s">technical support</a>.')
+                     % {"name": escape(name), "url": escape(support)})
     documentation = next(iter(platform.sources.values()), None)
     if documentation and site.documentation:
-        context["platform_documentation"] = {
+        followed = context["platform_documentation"] = {
             "url": site.documentation.get(language, next(iter(site.documentation.values()))),
             "date": long_date(documentation.date, language), "commit": documentation.commit[:7]}
+        lines.append(_("This guide follows the <a href=\"%(url)s\">%(name)s's documentation</a> of %(date)s (commit %(commit)s).")
+                     % {"name": escape(name), **{key: escape(value) for key, value in followed.items()}})
+    context["platform_footer"] = lines
+
+
+# Furo writes the labels of its sidebar toggles and of its theme button in English, outside any
+# block and without gettext (furo/theme/furo/page.html): templates/page.html replaces each with
+# its translation (platform_labels). The furo version is pinned by the site.
+FURO_LABELS = (
+    N_("Toggle site navigation sidebar"),
+    N_("Toggle table of contents sidebar"),
+    N_("Toggle Light / Dark / Auto color theme"),
+)
+
+
+def label_context(app: Sphinx, pagename: str, templatename, context: dict, doctree) -> None:
+    """``platform_labels``: each of Furo's English aria-labels -> its text in the page's language."""
+    context["platform_labels"] = {label: _(label) for label in FURO_LABELS}
 
 
 def long_date(iso: str, language: str) -> str:
-    """2026-05-01 as a reader of the language writes it: May 1, 2026; 1 mai 2026 (Babel, Sphinx's)."""
-    return format_date(date.fromisoformat(iso), format="long", locale=language)
+    """2026-05-01 as a reader of the language writes it: May 1, 2026; 1er mai 2026 (Babel, Sphinx's,
+    whose French writes the first of the month as the others, 1 mai)."""
+    day = date.fromisoformat(iso)
+    written = format_date(day, format="long", locale=language)
+    if language == "fr" and day.day == 1 and written.startswith("1 "):
+        written = "1er" + written[1:]
+    return written
 
 
 def add_templates(app: Sphinx, config: Config) -> None:
@@ -187,7 +227,9 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("platform_file", "platform.toml", "env", str)
     app.connect("config-inited", apply_platform)
     app.connect("config-inited", add_templates)
+    app.setup_extension("sphinx_hpc_platform.i18n")
     app.connect("html-page-context", footer_context)
+    app.connect("html-page-context", label_context)
     app.setup_extension("sphinx_hpc_platform.tables")
     app.setup_extension("sphinx_hpc_platform.links")
     app.setup_extension("sphinx_hpc_platform.builder")

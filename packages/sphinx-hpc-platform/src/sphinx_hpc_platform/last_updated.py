@@ -13,7 +13,8 @@ extension adds what a translated site needs around it:
 - a shallow clone (``git clone --depth 1``) cannot know when a file older than its one commit
   last changed: such a page shows no date rather than a wrong one, and the build goes on without
   the extension's "Git clone too shallow" warning, which ``-W`` would make an error. A clone with
-  its history (CI's) dates every page;
+  its history (CI's) dates every page; a copy of the site outside any repository (an archive, a
+  test's scratch copy) has no dates to give, and builds without them, without a warning;
 - a commit changes a page's date without changing its file, so an incremental build would keep
   the date it had when the page was last read (before the commit): when HEAD has moved since the
   last build, every page's date is asked of git again and every page written again.
@@ -59,6 +60,8 @@ def configure(app: Sphinx, config: Config) -> None:
     if not config.html_last_updated_fmt:
         config.html_last_updated_fmt = long_date_format(config.language) or ""
     config.suppress_warnings = [*config.suppress_warnings, "git.too_shallow"]
+    if head_commit(Path(app.srcdir)) is None:
+        config.suppress_warnings.append("git.subprocess_error")
 
 
 def catalogs(app: Sphinx, docname: str) -> list[Path]:
