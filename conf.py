@@ -22,6 +22,8 @@ extensions = [
     "sphinx_hpc_platform.last_updated",
     "sphinx_hpc_platform.language_switcher",
     "sphinx_hpc_platform.facts",
+    # Sidebar captions with their heading level, code blocks and tables a keyboard can scroll.
+    "sphinx_hpc_platform.accessibility",
     # A note before each block that the tests could not run here (one that needs a GPU).
     "pageharness.sphinx",
     # When each page's examples last ran, from the record the suite keeps (pytest.ini's harness_record).
