@@ -1,9 +1,9 @@
 """What the theme's HTML lacks for readers of a keyboard or a screen reader (the browser gate's
 axe-core scan, tests/browser/test_gate.py):
 
-- the captions of the sidebar's sections are ``<p class="caption" role="heading">`` (Sphinx's
-  HTML writer) without the level that role requires (``aria-level``): they get level 2, under the
-  page title's 1;
+- the captions of the sidebar's sections, and of a toctree on a page, are ``<p class="caption"
+  role="heading">`` (Sphinx's HTML writer) without the level that role requires (``aria-level``):
+  they get level 2, under the page title's 1;
 - a code block or a table wider than the page scrolls inside its own box, which a keyboard
   reaches only if the box can take the focus: every code block's ``<pre>`` and every table's
   wrapper (Furo's ``table-wrapper``) get ``tabindex="0"``, so that Tab reaches it and the arrows
@@ -31,6 +31,7 @@ def reachable(app: Sphinx, pagename: str, templatename, context: dict, doctree) 
         context["furo_navigation_tree"] = CAPTION.sub('<p class="caption" role="heading" aria-level="2"', navigation)
     body = context.get("body")
     if isinstance(body, str):
+        body = CAPTION.sub('<p class="caption" role="heading" aria-level="2"', body)
         body = CODE.sub(r'\1 tabindex="0"', body)
         context["body"] = TABLE_WRAPPER.sub(r'\1 tabindex="0"', body)
 
