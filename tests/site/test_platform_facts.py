@@ -84,8 +84,10 @@ def contradictions(text: str, name: str, line: int = 1) -> list[str]:
 def line_problems(line: str, previous: str) -> list[str]:
     problems = []
     for prompt in PROMPT.finditer(line):
-        if (prompt["user"], prompt["host"]) != (LOGIN.user, LOGIN.host):
-            problems.append(f"prompt {prompt.group()} is not the platform's login node {LOGIN.host}")
+        # The login node's, or a compute node's in an allocation (salloc opens a shell there).
+        if prompt["user"] != LOGIN.user or prompt["host"] not in {LOGIN.host, *NODE_NAMES}:
+            problems.append(f"prompt {prompt.group()} is neither the platform's login node {LOGIN.host} "
+                            "nor one of its nodes")
     for name in PLATFORM_NAME.finditer(line):
         problems.append(f"{name.group()!r} is not a name of the platform {sorted(SITE_NAMES)}")
     for processor in PROCESSOR.finditer(line):
@@ -183,7 +185,7 @@ def test_each_kind_of_contradiction_is_reported_with_its_line():
     ])
     partitions = sorted(PARTITIONS)
     assert contradictions(text, "page.rst") == [
-        "page.rst:2: prompt [bob@login1 ~]$ is not the platform's login node iv11",
+        "page.rst:2: prompt [bob@login1 ~]$ is neither the platform's login node iv11 nor one of its nodes",
         "page.rst:2: python/3.9.6 is not in the platform's catalog ['3.10.13', '3.11.5', '3.12.4']",
         "page.rst:2: gcc/9.3 is not in the platform's catalog ['12.3']",
         f"page.rst:3: partition 'gpu' does not exist on the platform {partitions}",
