@@ -74,3 +74,12 @@ def test_the_queue_lists_an_array_once_by_its_own_id():
     run = ScriptedSlurm("", squeue="7 /home/alice\n7 /home/alice/data\n7 /home/alice\n12 /home/bob\n")
     assert SlurmJobs(run).queued(under="/home/alice") == ["7"]
     assert SlurmJobs(run).queued() == ["7", "12"]
+
+
+def test_a_record_without_its_work_directory_yet_is_not_ended():
+    """The accounting has a job's end a moment before its request (WorkDir, ReqMem `16?`): such a
+    record may be one of the page's jobs, so it counts as not ended; another folder's do not count."""
+    listing = "\n".join(["12|COMPLETED|/home/alice/page", "13|COMPLETED|", "14|RUNNING|/home/bob",
+                         "15_2|FAILED|/home/alice/page/sub"])
+    jobs = SlurmJobs(lambda argv: (0, listing) if argv[0] == "sacct" else (0, ""))
+    assert jobs.accounted("/home/alice/page") == {"12": True, "13": False, "15_2": True}

@@ -101,12 +101,18 @@ class SlurmJobs:
     def accounted(self, under: str) -> dict[str, bool]:
         """The jobs and array tasks whose work directory is `under` or inside it, as the accounting
         of the last day has them: id (12, 12_3) -> whether it records their end. Slurm hands a
-        job's end to the accounting a moment after the job leaves the queue, each task's apart."""
+        job's end to the accounting a moment after the job leaves the queue, each task's apart,
+        and its request (work directory, memory) sometimes a moment after its end: a record without
+        a work directory yet may be one of these jobs, and counts as not ended until it has one."""
         _, listing = self.run(["sacct", "-X", "-n", "-P", "-S", "now-1days", "-o", "JobID,State,WorkDir"])
         ended: dict[str, bool] = {}
         for line in listing.splitlines():
             fields = line.split("|")
-            if len(fields) == 3 and within(fields[2], under):
+            if len(fields) != 3:
+                continue
+            if not fields[2]:
+                ended[fields[0]] = False
+            elif within(fields[2], under):
                 ended[fields[0]] = fields[1].split()[0] not in (
                     "PENDING", "RUNNING", "REQUEUED", "SUSPENDED", "REQUEUE_HOLD")
         return ended
