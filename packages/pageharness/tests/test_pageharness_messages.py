@@ -20,9 +20,10 @@ from pageharness import sphinx as extension
 PACKAGE = Path(extension.__file__).resolve().parent
 LANGUAGES = sorted(path.parent.parent.name for path in extension.LOCALE.glob(f"*/LC_MESSAGES/{extension.DOMAIN}.po"))
 NOTE = {
-    "en": "This block needs a GPU: the guide's tests ran it only where a GPU is, not on the stand-in.",
-    "fr": "Ce bloc nécessite un GPU\u00a0: les tests du guide ne l’exécutent que là où il y en a un, "
-          "pas sur la grappe de substitution.",
+    "en": "This block uses a GPU or its software: the guide's tests ran it only where a GPU is, not on the "
+          "stand-in, which has none.",
+    "fr": "Ce bloc utilise un GPU ou ses logiciels\u00a0: les tests du guide ne l’exécutent que là où il y a "
+          "un GPU, pas sur la réplique de la grappe, qui n’en a pas.",
 }
 
 
@@ -85,7 +86,7 @@ def test_the_catalog_is_compiled_only_when_out_of_date(tmp_path):
     target = tmp_path / "build" / "fr" / "LC_MESSAGES" / f"{extension.DOMAIN}.mo"
     assert extension.compile_catalog(source, target, "fr")
     with target.open("rb") as mo:
-        assert gettext.GNUTranslations(mo).gettext(extension.NOT_RUN).startswith("Ce bloc nécessite un GPU")
+        assert gettext.GNUTranslations(mo).gettext(extension.NOT_RUN).startswith("Ce bloc utilise un GPU")
     assert not extension.compile_catalog(source, target, "fr"), "compiled again though up to date"
     stat = source.stat()
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns - 10**9))  # older, as a package installed again

@@ -58,7 +58,7 @@ EXPECTED = {
     ("en", "index"): "This page's examples last ran on December 1, 2026, on a stand-in of the Lab Cluster "
                      "(passed: 7, failed: 1).",
     ("fr", "index"): "Les exemples de cette page ont été exécutés pour la dernière fois le 1er décembre 2026, "
-                     "sur une réplique locale de la grappe Lab (réussis\u00a0: 7, échoués\u00a0: 1).",
+                     "sur une réplique de la grappe Lab (réussis\u00a0: 7, échoués\u00a0: 1).",
     ("en", "gpu"): "This page's examples last ran on November 30, 2026, on the Lab Cluster itself "
                    "(passed: 2, failed: 0, not run for want of a GPU: 3).",
 }
