@@ -72,8 +72,12 @@ update-po: venv ## Merge build/gettext into locale/<lang>/*.po (run make gettext
 stats: venv ## Per page and language: translated, fuzzy and untranslated messages
 	@$(VENV_PYTHON) scripts/po-stats $(TRANSLATIONS)
 
+.PHONY: lint
+lint: venv ## Ruff on the code (ruff.toml: line length, imports sorted, unused names): seconds, the first step of the tests
+	$(VENV)/bin/ruff check
+
 .PHONY: test
-test: venv system-packages html axe ## Run the whole test suite (examples, site, catalogs, cluster)
+test: lint system-packages html axe ## Run the whole test suite (lint, examples, site, catalogs, cluster)
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 	@# The site once more: each page's footer says when its examples ran (this run's record).
 	@$(MAKE) --no-print-directory html
@@ -109,7 +113,7 @@ test-page: venv ## Run one page's examples on the stand-in (up if needed): make 
 	$(VENV_PYTHON) -m pytest $(PAGE) -n0 $(PYTEST_ARGS)
 
 .PHONY: test-unit
-test-unit: venv ## The harness's and the catalog reader's own tests: no stand-in, no root, seconds
+test-unit: lint ## Ruff, then the harness's and the catalog reader's own tests: no stand-in, no root, seconds
 	$(VENV_PYTHON) -m pytest tests/unit packages --dist worksteal $(PYTEST_ARGS)
 
 .PHONY: check-po

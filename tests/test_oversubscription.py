@@ -17,9 +17,22 @@ from pathlib import Path
 
 import pytest
 
-from scripts.oversubscription import (FIGURES, Config, Measurement, Plan, Workload, WORKLOADS,
-                                      allowed_cores, efficiency, measure, medians, penalty,
-                                      read_run, schedule, write_run)
+from scripts.oversubscription import (
+    FIGURES,
+    WORKLOADS,
+    Config,
+    Measurement,
+    Plan,
+    Workload,
+    allowed_cores,
+    efficiency,
+    measure,
+    medians,
+    penalty,
+    read_run,
+    schedule,
+    write_run,
+)
 from tests.python_job import run_python_job
 
 REPO = Path(__file__).resolve().parents[1]

@@ -200,8 +200,9 @@ def widest_elements(driver: WebDriver, limit: int = 3) -> list[str]:
         for (const el of document.querySelectorAll('body *')) {
           const box = el.getBoundingClientRect();
           if (box.right > width + 1 && box.width > 0) {
-            found.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                       (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+            const classes = el.className && typeof el.className === 'string'
+              ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+            found.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + classes +
                        ' (right edge ' + Math.round(box.right) + ' px)');
           }
         }

@@ -179,7 +179,8 @@ def limits_of(platform: Platform, partition: Partition) -> list[Limit]:
                            f"--gpus-per-node={node.gpus.type}:{most + 1}"))
         gpu_cores = max(group.cores for group in typed)  # a job with a GPU has a GPU node's
         found.append(limit("cores-with-a-gpu", "cores", gpu_cores, gpu_cores + 1,
-                           f"#SBATCH --cpus-per-task={gpu_cores}\n", "error.cores-gpu", {"limit": gpu_cores, **gpu_where},
+                           f"#SBATCH --cpus-per-task={gpu_cores}\n", "error.cores-gpu",
+                           {"limit": gpu_cores, **gpu_where},
                            f"--cpus-per-task={gpu_cores + 1}", {"gpus": 1}))
         gpu_memory = max(group.memory_mb for group in typed) // 1024
         found.append(limit("memory-with-a-gpu", "memory", gpu_memory, gpu_memory + 1,

@@ -26,8 +26,17 @@ from hpc_platform.slurm import FINISHED, SlurmJobs, subprocess_runner
 from hpc_standin.access import member_account
 
 from tests.browser.browser import open_page
-from tests.browser.builder_form import (BAD_TIMES, PAGE, PLATFORM, TIMES, error_of, fill, gpu_groups,
-                                        limits_to_check, script_of)
+from tests.browser.builder_form import (
+    BAD_TIMES,
+    PAGE,
+    PLATFORM,
+    TIMES,
+    error_of,
+    fill,
+    gpu_groups,
+    limits_to_check,
+    script_of,
+)
 from tests.browser.builder_programs import PROGRAMS, REQUIREMENTS, reports
 from tests.conftest import GENERATED_SCRIPT
 
@@ -334,7 +343,8 @@ def test_the_matrix_takes_every_value_of_every_field(browser, site_url):
         "  fields[s.name.replace('builder-', '')] = Array.from(s.options).map(function (o) { return o.value; });"
         "});"
         "return fields;")
-    taken = {name: {str(choice.get(name, FORM_DEFAULTS.get(name, ""))) for choice in CASES.values()} for name in offered}
+    taken = {name: {str(choice.get(name, FORM_DEFAULTS.get(name, ""))) for choice in CASES.values()}
+             for name in offered}
     taken["partition"] = {partition_of(choice) for choice in CASES.values()} | set(NOT_RUN_IN)
     missing = {name: sorted(set(values) - taken[name]) for name, values in offered.items()
                if set(values) - taken[name]}

@@ -50,7 +50,8 @@ def opacities(driver) -> list[float]:
 def test_copy_buttons_are_named_in_the_page_language(browser, site_url, language):
     open_page(browser, f"{site_url}/{language}/{PAGE}.html")
     wait_for_buttons(browser)
-    wait_for(browser, f"{BUTTONS}.every(b => b.hasAttribute('aria-label'))", f"the copy buttons' aria-label ({EXTENSION})")
+    wait_for(browser, f"{BUTTONS}.every(b => b.hasAttribute('aria-label'))",
+             f"the copy buttons' aria-label ({EXTENSION})")
     buttons = browser.find_elements(By.CSS_SELECTOR, "div.highlight button.copybtn")
     names = {(button.get_attribute("aria-label"), button.accessible_name) for button in buttons}
     expected = (LABEL[language], LABEL[language])
@@ -126,4 +127,5 @@ def test_a_button_on_what_readers_copy_none_on_output(browser, site_url, page):
         if buttons != (0 if output else 1):
             kind = "output" if output else f"{language} block {caption}".strip()
             wrong.append(f"{kind} starting {first_line!r} has {buttons} copy buttons")
-    assert not wrong, f"{html_path('en', page).relative_to(ROOT)} (copybutton_selector in conf.py):\n" + "\n".join(wrong)
+    assert not wrong, \
+        f"{html_path('en', page).relative_to(ROOT)} (copybutton_selector in conf.py):\n" + "\n".join(wrong)

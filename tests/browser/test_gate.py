@@ -15,8 +15,16 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.browser.browser import serve
-from tests.browser.gate import (NOT_READ, axe_source, gate_artefacts, gate_chromium, gate_site, inspect_page,
-                                reader_pages, write_findings)
+from tests.browser.gate import (
+    NOT_READ,
+    axe_source,
+    gate_artefacts,
+    gate_chromium,
+    gate_site,
+    inspect_page,
+    reader_pages,
+    write_findings,
+)
 
 SITE = gate_site()
 PAGES = reader_pages(SITE)

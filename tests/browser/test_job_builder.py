@@ -21,10 +21,33 @@ from selenium.webdriver.common.keys import Keys
 from sybil import Document
 from sybil.parsers.rest.lexers import DirectiveLexer
 
-from tests.browser.browser import (PHONE, horizontal_overflow, open_page, save_screenshot, viewport, wait_for,
-                                   widest_elements)
-from tests.browser.builder_form import (FIELDS, PAGE, PLATFORM, error_of, errors_of, fill, limits_of, limits_to_check,
-                                        messages_of, names_of, said, script_of, set_field, text_of, TIMES, BAD_TIMES)
+from tests.browser.browser import (
+    PHONE,
+    horizontal_overflow,
+    open_page,
+    save_screenshot,
+    viewport,
+    wait_for,
+    widest_elements,
+)
+from tests.browser.builder_form import (
+    BAD_TIMES,
+    FIELDS,
+    PAGE,
+    PLATFORM,
+    TIMES,
+    error_of,
+    errors_of,
+    fill,
+    limits_of,
+    limits_to_check,
+    messages_of,
+    names_of,
+    said,
+    script_of,
+    set_field,
+    text_of,
+)
 from tests.site.builtsite import SITE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,7 +104,8 @@ def test_a_choice_over_the_partitions_limit_is_refused_naming_it(builder, limit)
     assert limit.line in script_of(builder)
     set_field(builder, limit.field, limit.over)
     messages = messages_of(builder)
-    assert limit.key in messages, f"the page has no message {limit.key}: the form says {error_of(builder, limit.field)!r}"
+    assert limit.key in messages, \
+        f"the page has no message {limit.key}: the form says {error_of(builder, limit.field)!r}"
     message = messages[limit.key]
     assert "{partition}" in message, f"{limit.key} does not name the partition: {message}"
     assert "{limit}" in message or limit.key == "error.gpu", f"{limit.key} does not name the limit: {message}"
@@ -121,7 +145,8 @@ def test_the_limit_messages_name_the_nodes_they_come_from(browser, site_url):
         assert more == [said(messages, "error.gpus", {"partition": default, "limit": most_gpus,
                                                       "nodes": names_of(gpu_nodes)})]
         if language == "en":
-            assert on_gpu_nodes == [f"The GPU nodes of {default} ({names_of(gpu_nodes)}) have at most {gpu_cores} cores."]
+            assert on_gpu_nodes == [f"The GPU nodes of {default} ({names_of(gpu_nodes)}) "
+                                    f"have at most {gpu_cores} cores."]
             assert on_its_node == [f"A node of {biggest.name} ({names_of(PLATFORM.groups_of(biggest.name))}) "
                                    f"has at most {most_cores} cores."]
             assert one[0].endswith(" has at most 1 GPU.") and more[0].endswith(f" has at most {most_gpus} GPUs.")
@@ -153,7 +178,8 @@ def test_a_gpu_job_names_the_gpu_type_of_its_partitions_gpu_node(builder):
         types = {group.gpus.type for group in PLATFORM.groups_of(partition.name) if group.gpus}
         problems = check(builder, kind="threads", partition=partition.name, gpus=1)
         if not types:
-            assert [p[1] for p in problems] == ["error.gpu"], f"{partition.name} has no GPU node, yet the form took a GPU"
+            assert [p[1] for p in problems] == ["error.gpu"], \
+                f"{partition.name} has no GPU node, yet the form took a GPU"
         else:
             lines = build(builder, kind="threads", partition=partition.name, gpus=1)
             asked = [line for line in lines if line.startswith("#SBATCH --gpus-per-node=")]
@@ -168,12 +194,14 @@ def test_the_page_has_a_message_for_every_key_of_the_form(browser, site_url, lan
     code = JOBSCRIPT.read_text() + (JOBSCRIPT.parent / "builder.js").read_text()
     # The keys the code writes whole, and those it makes of a prefix and a value (help.partition-
     # and the partition's access, comment.cpus- and the kind...).
-    keys = {key for key in re.findall(r'"((?:error|comment|field|output|help)\.[a-z-]+)"', code) if not key.endswith("-")}
+    keys = {key for key in re.findall(r'"((?:error|comment|field|output|help)\.[a-z-]+)"', code)
+            if not key.endswith("-")}
     assert {"error.cores-gpu", "error.time-format", "comment.requeue", "output.download"} <= keys, "keys not found"
     kinds, environments = ["one", "threads", "pool", "dask", "mpi", "array"], ["none", "home", "tmpdir"]
     keys |= {f"kind.{k}" for k in kinds} | {f"environment.{e}" for e in environments}
     keys |= {"unit.G", "unit.M", "per.cpu", "per.node"} | {f"field.{name}" for name in FIELDS}
-    keys |= {f"help.environment-{e}" for e in environments} | {f"help.partition-{p.access}" for p in PLATFORM.partitions}
+    keys |= {f"help.environment-{e}" for e in environments}
+    keys |= {f"help.partition-{p.access}" for p in PLATFORM.partitions}
     keys |= {f"comment.cpus-{k}" for k in kinds if k != "mpi"}
     keys |= {f"comment.run-{k}" for k in ("one", "threads", "pool", "dask")}
     open_page(browser, f"{site_url}/{language}/{PAGE}")
@@ -239,7 +267,8 @@ def test_every_error_of_a_field_is_shown(builder):
     memory = max(g.memory_mb for g in PLATFORM.groups_of(default)) // 1024
     fill(builder, {"cores": "2.5", "memory": f"{memory}.5"})
     messages = messages_of(builder)
-    assert errors_of(builder, "cores") == [messages["error.cores-whole"], said(messages, "error.cores-one", {"limit": 1})]
+    assert errors_of(builder, "cores") == [messages["error.cores-whole"],
+                                           said(messages, "error.cores-one", {"limit": 1})]
     assert errors_of(builder, "memory") == [
         said(messages, "error.memory-whole", {"unit": "G"}),
         said(messages, "error.memory", {"limit": memory, "unit": "G", "partition": default,
@@ -536,7 +565,10 @@ def test_on_a_phone_nothing_is_cut_and_the_script_scrolls_in_its_box(browser, si
               var room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 24;
               Array.from(select.options).forEach(function (option) {
                 var needed = canvas.measureText(option.textContent).width;
-                if (needed > room) found.push(select.id + ': ' + option.textContent + ' (' + Math.round(needed) + ' > ' + Math.round(room) + ' px)');
+                if (needed > room) {
+                  found.push(select.id + ': ' + option.textContent + ' (' + Math.round(needed) + ' > ' +
+                             Math.round(room) + ' px)');
+                }
               });
             });
             return found;""")

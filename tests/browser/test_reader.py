@@ -3,6 +3,8 @@
 from urllib.parse import urlsplit
 
 import pytest
+import sphinx_hpc_platform.language_switcher as switcher
+from pageharness.transcript import Prompt, parse_transcript
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -17,13 +19,12 @@ from tests.browser.browser import (
     viewport,
     wait_for,
 )
-import sphinx_hpc_platform.language_switcher as switcher
-from pageharness.transcript import Prompt, parse_transcript
 from tests.site.builtsite import LANGUAGES, PLATFORM, ROOT, SOURCE, html_path, page_names
 
 PAGES = page_names()
 PROMPT = Prompt(PLATFORM.login.prompt, PLATFORM.prompt())
-CONSOLE_PAGES = [page for page in PAGES if "code-block:: console" in (SOURCE / f"{page}.rst").read_text(encoding="utf-8")]
+CONSOLE_PAGES = [page for page in PAGES
+                 if "code-block:: console" in (SOURCE / f"{page}.rst").read_text(encoding="utf-8")]
 SWITCHER_SOURCE = ", ".join(
     [str(path) for path in sorted((switcher.HERE / "templates").rglob("*.html"))] + [switcher.__file__])
 
@@ -44,7 +45,8 @@ def html_line(language: str, page: str, text: str) -> str:
 def follow_switcher(driver, language: str, page: str, target: str) -> None:
     """Click the switcher's link to `target` and assert it lands on the twin of `page`."""
     links = driver.find_elements(By.CSS_SELECTOR, f'.language-switcher a[hreflang="{target}"]')
-    assert len(links) == 1, f"{html_path(language, page).relative_to(ROOT)}: no switcher link to {target} ({SWITCHER_SOURCE})"
+    assert len(links) == 1, \
+        f"{html_path(language, page).relative_to(ROOT)}: no switcher link to {target} ({SWITCHER_SOURCE})"
     link = links[0]
     before = driver.current_url
     click_like_a_reader(driver, link)

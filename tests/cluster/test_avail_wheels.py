@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from hpc_standin import avail_wheels
 
 NAMES = ["qiskit-2.3.1-cp310-abi3-manylinux_2_17_x86_64.whl",

@@ -36,7 +36,8 @@ def test_sinfo_lists_the_platforms_nodes(cluster_env, layout, home):
     names = [node.name for node in platform_layout(PLATFORM)]
     assert sorted(set(listed)) == sorted(names) == sorted(node.name for node in layout.nodes)
     assert set(names) <= set(PLATFORM.node_names)
-    assert sum(not node.gpus for node in layout.nodes) >= 2 and any(node.gpus for node in layout.nodes) == PLATFORM.has_gpus
+    assert sum(not node.gpus for node in layout.nodes) >= 2
+    assert any(node.gpus for node in layout.nodes) == PLATFORM.has_gpus
 
 
 def scontrol_nodes(cluster_env, home) -> dict[str, dict[str, str]]:

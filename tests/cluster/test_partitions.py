@@ -141,7 +141,8 @@ def test_several_partitions_run_a_members_job_on_the_public_nodes_first(cluster_
                 cluster_env.run(f"scancel {job}", home)
             if ran_in == DEFAULT.name or not seen:
                 break
-        assert ran_in == DEFAULT.name, f"--partition={','.join(order)}: job {job} ran in {ran_in} ({seen or 'none waiting'})"
+        assert ran_in == DEFAULT.name, \
+            f"--partition={','.join(order)}: job {job} ran in {ran_in} ({seen or 'none waiting'})"
 
 
 def test_exclude_keeps_a_job_off_the_excluded_nodes(cluster_env, home):

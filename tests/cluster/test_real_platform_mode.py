@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from hpc_standin.pytest_plugin import STARTED_BY_PYTEST
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,9 +8,8 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 import hpc_platform
+import pytest
 from hpc_standin.catalog import environment_tree
 from hpc_standin.config import Paths
 

@@ -45,7 +45,8 @@ def test_a_definition_may_quote_its_whole_term_and_nothing_else():
 
 
 def test_file_and_module_names_are_not_words():
-    assert words_of("Le script cavity-job.sh lit requirements.txt avec numpy.linalg.") == ["Le", "script", "lit", "avec"]
+    assert words_of("Le script cavity-job.sh lit requirements.txt avec numpy.linalg.") == \
+        ["Le", "script", "lit", "avec"]
 
 
 def test_word_list_is_sorted_and_has_no_duplicates():

@@ -127,7 +127,8 @@ def build(source: Path, language: str, clean: bool = True) -> Path:
 
 
 def shown_date(out: Path, page: str) -> str | None:
-    element = BeautifulSoup((out / f"{page}.html").read_text(encoding="utf-8"), "html.parser").select_one(".last-updated")
+    page_soup = BeautifulSoup((out / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+    element = page_soup.select_one(".last-updated")
     return " ".join(element.get_text().split()) if element else None
 
 

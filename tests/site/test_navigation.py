@@ -56,7 +56,8 @@ def aria_labels(language: str, page: str) -> list[str]:
 
 # furo's labels that it writes in English without gettext (furo/theme/furo/page.html): the package
 # translates them in its own catalog (sphinx_hpc_platform.facts.FURO_LABELS, PACKAGE_CATALOG).
-PACKAGE_CATALOG = "packages/sphinx-hpc-platform/src/sphinx_hpc_platform/locale/{language}/LC_MESSAGES/sphinx_hpc_platform.po"
+PACKAGE_CATALOG = ("packages/sphinx-hpc-platform/src/sphinx_hpc_platform/locale/{language}/LC_MESSAGES/"
+                   "sphinx_hpc_platform.po")
 FURO_LABELS = ("Toggle site navigation sidebar", "Toggle table of contents sidebar",
                "Toggle Light / Dark / Auto color theme")
 

@@ -95,7 +95,8 @@ def line_problems(line: str, previous: str) -> list[str]:
             problems.append(f"processor {processor['model']!r} is not one of the platform's {sorted(PROCESSOR_MODELS)}")
     for name in MICROARCHITECTURE.finditer(line):
         if name["name"] not in MICROARCHITECTURES:
-            problems.append(f"microarchitecture {name['name']!r} is not one of the platform's {sorted(MICROARCHITECTURES)}")
+            problems.append(f"microarchitecture {name['name']!r} is not one of the platform's "
+                            f"{sorted(MICROARCHITECTURES)}")
     partitions = [m["name"] for m in PARTITION.finditer(line)] + [m["name"] for m in PARTITION_NAME.finditer(line)]
     if SLURM_COMMAND.search(line):
         partitions += [m["name"] for m in SHORT_PARTITION.finditer(line)]
@@ -195,7 +196,8 @@ def test_each_kind_of_contradiction_is_reported_with_its_line():
         f"page.rst:4: '64-core nodes': the platform's nodes have {sorted(NODE_CORES)} cores",
         f"page.rst:4: 64 × 64 = 4...: 64 is not a node's core count {sorted(NODE_CORES)}",
         "page.rst:6: GPU type 'nvidia_v100' is not the platform's ['nvidia_a40', 'nvidia_l40s']",
-        "page.rst:6: --gpus-per-node=nvidia_v100:4: GPU type 'nvidia_v100' is not the platform's ['nvidia_a40', 'nvidia_l40s']",
+        "page.rst:6: --gpus-per-node=nvidia_v100:4: GPU type 'nvidia_v100' is not the platform's "
+        "['nvidia_a40', 'nvidia_l40s']",
         "page.rst:6: --gpus-per-node=nvidia_v100:4: a node of the platform has at most 2 GPUs",
         f"page.rst:7: partition 'old-q' does not exist on the platform {partitions}",
         "page.rst:7: --gres=gpu:tesla:1: GPU type 'tesla' is not the platform's ['nvidia_a40', 'nvidia_l40s']",

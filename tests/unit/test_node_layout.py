@@ -9,8 +9,7 @@ from types import SimpleNamespace
 import hpc_platform
 import pytest
 from hpc_standin import daemons
-from hpc_standin.nodes import (Layout, decide_layout, hosts_file, machine_cpus_of, platform_layout,
-                               why_not_isolated)
+from hpc_standin.nodes import Layout, decide_layout, hosts_file, machine_cpus_of, platform_layout, why_not_isolated
 
 PLATFORM = hpc_platform.load(Path(__file__).resolve().parents[2] / "platform.toml")
 

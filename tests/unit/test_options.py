@@ -1,9 +1,8 @@
 """Per-block `.. test:` comments: syntax, attachment to the next block, errors naming file:line."""
 import pytest
-from sybil import Document
-
 from pageharness.blocks import PageParser
 from pageharness.options import OptionError, options_before, parse_comment
+from sybil import Document
 
 
 def test_options_on_one_line():

@@ -87,7 +87,8 @@ def test_skip_needs_a_reason_and_fails_under_ci(run_pages, monkeypatch):
 def test_misplaced_option_is_a_collection_error(run_pages, pytester):
     result = run_pages("stray.rst")
     assert result.ret != 0
-    result.stdout.fnmatch_lines([f"*{pytester.path / 'stray.rst'}:4: `.. test:` comment not directly above a code block*"])
+    result.stdout.fnmatch_lines(
+        [f"*{pytester.path / 'stray.rst'}:4: `.. test:` comment not directly above a code block*"])
 
 
 def test_each_python_block_is_a_program_of_its_own(run_pages, pytester):

@@ -19,6 +19,9 @@ def test_the_site_file_passes_its_schema():
                                  "dir": "project", "cmd": "ls"}
     assert platform.source_language == "en" and platform.translations == ["fr"]
     assert platform.modules["python"].default in platform.modules["python"].versions
+    # The modules the job-script builder's scripts load, by the role platform.toml gives them.
+    assert {role: platform.module_of_role(role).name for role in ("interpreter", "scientific-stack", "mpi")} == \
+        {"interpreter": "python", "scientific-stack": "scipy-stack", "mpi": "mpi4py"}
 
 
 def test_every_fact_of_the_site_file_cites_its_place_or_says_why_it_is_assumed():
@@ -45,6 +48,12 @@ MISTAKES = {
                                         r"modules\.scipy-stack\.default: '2099a' is not one of its versions"),
     "a type Lmod does not label": ('type = "mpi"', 'type = "gpu"',
                                    r"modules\.openmpi\.type: must be one of tools, math, mpi"),
+    "a role the builder does not know": ('role = "scientific-stack"', 'role = "scipy"',
+                                         r"modules\.scipy-stack\.role: must be one of interpreter, "
+                                         r"scientific-stack, mpi"),
+    # The comment makes the broken line unique, so that the error's line is found in the copy.
+    "two modules of one role": ('role = "mpi"', 'role = "interpreter"  # as python',
+                                r"modules\.mpi4py\.role: 'interpreter' is already the role of 'python'"),
     "a memory Slurm cannot read": ('memory = "500G"', 'memory = "500 GB"',
                                    r"nodes\[0\]\.memory: must be a number and M, G or T, as 500G, not '500 GB'"),
     "a login module the catalog lacks": ('"openmpi/4.1.5", "flexiblas', '"openmpi/5.0.0", "flexiblas',
@@ -92,7 +101,8 @@ def test_a_missing_key_names_its_table(tmp_path):
 def test_broken_toml_names_its_line(tmp_path):
     copy = tmp_path / "platform.toml"
     copy.write_text(TEXT.replace('time_limit_days = 28', 'time_limit_days = 28 days', 1), encoding="utf-8")
-    with pytest.raises(hpc_platform.PlatformError, match=rf"{re.escape(str(copy))}:{line_of(TEXT, 'time_limit_days = 28')}: Expected newline"):
+    line = line_of(TEXT, 'time_limit_days = 28')
+    with pytest.raises(hpc_platform.PlatformError, match=rf"{re.escape(str(copy))}:{line}: Expected newline"):
         hpc_platform.load(copy)
 
 

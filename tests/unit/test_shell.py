@@ -1,6 +1,5 @@
 """The page shell on plain bash: persistent state, exit status, continuations, nested shells."""
 import pytest
-
 from pageharness.login import ShellSetup
 from pageharness.shell import PageShell, ShellError
 

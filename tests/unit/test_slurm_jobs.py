@@ -1,7 +1,6 @@
 """hpc_platform.slurm on a scripted Slurm: an array job ends when all its tasks have, with the worst
 task's status; the queue lists an array once."""
 import pytest
-
 from hpc_platform import slurm
 from hpc_platform.slurm import SlurmJobs
 

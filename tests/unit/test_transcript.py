@@ -1,6 +1,5 @@
 """The console-transcript rules, without a shell or a cluster."""
 import pytest
-
 from pageharness.transcript import (
     Prompt,
     Step,

@@ -18,8 +18,24 @@ from pathlib import Path
 
 from .citations import Citation, Fact
 from .loader import Lines, PlatformError, read
-from .records import (Disk, Gpus, Guide, Login, Module, NodeGroup, Package, Partition, Preemption, Processor,
-                      Site, Slurm, Source, Stack, Storage, megabytes)
+from .records import (
+    Disk,
+    Gpus,
+    Guide,
+    Login,
+    Module,
+    NodeGroup,
+    Package,
+    Partition,
+    Preemption,
+    Processor,
+    Site,
+    Slurm,
+    Source,
+    Stack,
+    Storage,
+    megabytes,
+)
 
 __all__ = ["DEFAULT_PROMPT", "Citation", "Disk", "Fact", "Gpus", "Guide", "Login", "Module", "NodeGroup",
            "Package", "Partition", "Platform", "PlatformError", "Preemption", "Processor", "Site", "Slurm",
@@ -115,6 +131,10 @@ class Platform:
     def default_environment(self) -> str | None:
         return self.stack.default.partition("/")[2] if self.stack else None
 
+    def module_of_role(self, role: str) -> Module | None:
+        """The module that plays `role` (records.ModuleRole) in a job script, if one does."""
+        return next((module for module in self.modules.values() if module.role == role), None)
+
     def module_version(self, full_name: str) -> tuple[Module, str | None] | None:
         """A name/version of the catalog; a name alone is its default version (None for a module
         without versions), as Lmod loads it."""
@@ -174,7 +194,11 @@ def load(path: str | Path) -> Platform:
 def check_references(platform: Platform, lines: Lines) -> None:
     """What the types alone cannot say: defaults among the versions, names that exist."""
     modules = platform.modules
+    roles: dict[str, str] = {}
     for name, module in modules.items():
+        if module.role is not None and roles.setdefault(module.role, name) != name:
+            raise lines.error(("modules", name, "role"), f"{module.role!r} is already the role of "
+                                                         f"{roles[module.role]!r}: one module a role")
         if module.versions and module.default not in module.versions:
             raise lines.error(("modules", name, "default"), f"{module.default!r} is not one of its versions")
         if not module.versions and module.default is not None:
@@ -190,8 +214,8 @@ def check_references(platform: Platform, lines: Lines) -> None:
         for version, loaded in module.loads.items():
             for entry in loaded:
                 if platform.module_version(entry) is None:
-                    raise lines.error(("modules", name, "loads", version), f"{entry!r} is not a module version of [modules]",
-                                      item=entry)
+                    raise lines.error(("modules", name, "loads", version),
+                                      f"{entry!r} is not a module version of [modules]", item=entry)
     environments = platform.environments
     for name, module in modules.items():
         for what, named in (("stack", [e for trees in module.stack.values() for e in trees]),
@@ -199,8 +223,9 @@ def check_references(platform: Platform, lines: Lines) -> None:
                             ("spider_opens", list(module.spider_opens.values()))):
             for environment in named:
                 if environment not in environments:
-                    raise lines.error(("modules", name, what), f"{environment!r} is not a software environment "
-                                                               f"(a version of {platform.stack_module!r}: {', '.join(environments)})")
+                    raise lines.error(("modules", name, what),
+                                      f"{environment!r} is not a software environment (a version of "
+                                      f"{platform.stack_module!r}: {', '.join(environments)})")
     for entry in platform.login.modules:
         if platform.module_version(entry) is None:
             raise lines.error(("login", "modules"), f"{entry!r} is not a module version of [modules]", item=entry)

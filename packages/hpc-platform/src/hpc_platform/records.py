@@ -182,6 +182,11 @@ class Stack:
 
 
 ModuleType = Literal["tools", "math", "mpi"]
+# What a module is to a job script that runs a Python program (the guide's job-script builder): the
+# Python it runs with, the scientific stack loaded with it (NumPy, SciPy...), and what gives Python
+# MPI (mpi4py). Lmod's labels (ModuleType) do not say it: mpi4py is labelled math, as the
+# scientific stack is, and "mpi" labels MPI itself (openmpi).
+ModuleRole = Literal["interpreter", "scientific-stack", "mpi"]
 
 
 @dataclass(frozen=True)
@@ -195,12 +200,16 @@ class Module:
     module tree of its own, added to the module path by the version that `opens` it (for `module
     spider`, by the one that `spider_opens` it); a version is in the default environment's tree
     unless `stack` names the environments whose trees hold it; a `core` module is in none, so
-    every environment sees it."""
+    every environment sees it.
+
+    Its `role` is what a job script that runs Python loads it for (ModuleRole), at most one module
+    a role: a platform without such a module has job scripts that load none."""
     name: str
     versions: tuple[str, ...] = ()
     default: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
     type: ModuleType | None = None
+    role: ModuleRole | None = None
     needs: tuple[str, ...] = ()
     sticky: bool = False
     loads: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -12,8 +12,8 @@ import re
 import shlex
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 Runner = Callable[[list[str]], tuple[int, str]]
 

@@ -153,8 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     wheelhouse = Path(os.environ.get("WHEELHOUSE", "/cvmfs/soft.computecanada.ca/custom/python/wheelhouse"))
     gentoo = os.environ.get("EBVERSIONGENTOO", "2023")
-    archs = ARCHS if args.all or args.all_archs else (args.arch or [os.environ.get("RSNT_ARCH", "x86-64-v3"), "generic"])
-    pythons = None if args.all or args.all_pythons else (args.python or ([current_python()] if current_python() else PYTHONS))
+    archs = (ARCHS if args.all or args.all_archs
+             else args.arch or [os.environ.get("RSNT_ARCH", "x86-64-v3"), "generic"])
+    pythons = (None if args.all or args.all_pythons
+               else args.python or ([current_python()] if current_python() else PYTHONS))
     found = select(wheels(wheelhouse, gentoo, archs), requirement_patterns(args), pythons,
                    args.version, latest_only=not (args.all or args.all_versions))
     if not found:

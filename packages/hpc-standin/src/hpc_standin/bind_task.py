@@ -3,9 +3,10 @@
 Run by the TaskProlog (as the job's user, before the task starts; stdlib only, `python -I`). The
 stand-in's nodes declare the platform's cores, more than the machine has, so Slurm's task/affinity
 cannot pin. This does what it would: the task's share of its job's CPUs on this node (from
-`scontrol show job -d`), each CPU id folded onto the node's CPUs of the machine, distinct ones as many as it can (machine-cpus.json,
-written by `up`). A job of 1 core runs on one of the machine's CPUs, two jobs of 1 core on two
-different ones while the node has them, a job of more cores than the node's share on all of it.
+`scontrol show job -d`), each CPU id folded onto the node's CPUs of the machine, distinct ones as
+many as it can (machine-cpus.json, written by `up`). A job of 1 core runs on one of the machine's
+CPUs, two jobs of 1 core on two different ones while the node has them, a job of more cores than
+the node's share on all of it.
 """
 from __future__ import annotations
 

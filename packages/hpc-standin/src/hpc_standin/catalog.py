@@ -24,8 +24,18 @@ from pathlib import Path
 from hpc_platform import Module, Platform
 
 from .config import Paths, write_if_changed
-from .software import (INTERPRETER, WHEEL_DIR, Sandbox, build_of, build_versions, package_requirements,
-                       package_stack, provides, recipe, stack_prefix)
+from .software import (
+    INTERPRETER,
+    WHEEL_DIR,
+    Sandbox,
+    build_of,
+    build_versions,
+    package_requirements,
+    package_stack,
+    provides,
+    recipe,
+    stack_prefix,
+)
 
 
 def setenv_lines(module: Module, version: str | None) -> str:
@@ -177,7 +187,8 @@ def common_lines(paths: Paths, module: Module, version: str | None) -> str:
         lines.append('add_property("lmod", "sticky")')
     for needed in needs:
         lines += [f'if not isloaded("{needed}") then',
-                  f'   LmodError("{module.full_name(version)} needs a {needed} module: run `module load {needed}` first.")',
+                  f'   LmodError("{module.full_name(version)} needs a {needed} module: '
+                  f'run `module load {needed}` first.")',
                   "end"]
     # As the platform's gentoo and StdEnv do: one adds its environment's tree when loaded, the
     # other when `module spider` reads it, so spider says a module of that tree needs StdEnv.
@@ -267,7 +278,8 @@ prepend_path("PATH", pathJoin(prefix, "bin"))
 
     def named(self, module: Module, version: str | None) -> None:
         """A module the stand-in cannot provide: it names the platform's, and says what stands in."""
-        marker = f'setenv("EBVERSION{module.name.upper().replace("-", "")}", "{version.lstrip(".")}")\n' if version else ""
+        variable = f"EBVERSION{module.name.upper().replace('-', '')}"
+        marker = f'setenv("{variable}", "{version.lstrip(".")}")\n' if version else ""
         self.write(module, version, f"""\
 help({lua_string(help_text(module, version))})
 whatis("Description: {description(module, version)}")

@@ -161,7 +161,7 @@ def status(paths: Paths) -> int:
     for daemon in daemons.daemons(paths):
         pid = daemon.pid()
         running += bool(pid)
-        print(f"{daemon.name:14} {'running, pid %d' % pid if pid else 'stopped'}")
+        print(f"{daemon.name:14} {f'running, pid {pid}' if pid else 'stopped'}")
     if running:
         print(f"{'nodes':14} {daemons.node_state(paths) or 'unreachable'}")
         layout = Layout.load(layout_path(paths))
@@ -181,7 +181,8 @@ def layout_summary(layout: Layout, shares: dict[str, list[int]]) -> str:
     if all(share == cpus for share in shares.values()):
         summary = f"{nodes}: their jobs share this machine's {len(cpus)} CPUs (fewer CPUs than nodes)"
     else:
-        summary = f"{nodes}: each node's jobs run on {len(shares[layout.nodes[0].name])} of this machine's CPUs, its own"
+        share = len(shares[layout.nodes[0].name])
+        summary = f"{nodes}: each node's jobs run on {share} of this machine's CPUs, its own"
     memory = f"{layout.limitation}" if layout.limitation else "jobs' memory in cgroups, as on the platform"
     return f"{summary}; {memory}"
 

@@ -30,7 +30,7 @@ class Paths:
     cache: Path  # built once and shared by instances: interpreters, stacks, wheelhouse
 
     @classmethod
-    def for_site(cls, platform_file: Path) -> "Paths":
+    def for_site(cls, platform_file: Path) -> Paths:
         """IQ_CLUSTER_STATE and IQ_CLUSTER_CACHE, else the defaults of the site of `platform_file`:
         the cache in its build/, the state in a folder of this user's for that site."""
         site = platform_file.resolve().parent

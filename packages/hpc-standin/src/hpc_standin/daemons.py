@@ -25,8 +25,7 @@ from hpc_platform.slurm import SlurmJobs, subprocess_runner
 
 from . import access, cgroups
 from .config import PACKAGE, ClusterError, Paths, log
-from .nodes import (Layout, Node, decide_layout, hosts_file, layout_path, machine_cpus_of, machine_cpus_path,
-                    node_folder)
+from .nodes import Layout, Node, decide_layout, hosts_file, layout_path, machine_cpus_of, machine_cpus_path, node_folder
 from .software import SPEC
 
 

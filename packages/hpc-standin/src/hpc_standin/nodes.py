@@ -72,7 +72,7 @@ class Layout:
         path.write_text(json.dumps(asdict(self), indent=1))
 
     @classmethod
-    def load(cls, path: Path) -> "Layout | None":
+    def load(cls, path: Path) -> Layout | None:
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):

@@ -173,6 +173,6 @@ def pytest_pageharness_login(config):
                   for group in platform.groups_of(partition.name) for node in group.names}
         members = {partition.name: access.member_account(platform, partition.name)
                    for partition in platform.partitions if partition.access != "everyone"}
-        return ShellSetup(setup=cluster.init, name="stand-in", owners={n: o for n, o in owners.items() if o}, members=members,
-                          limitation=layout and layout.limitation)
+        return ShellSetup(setup=cluster.init, name="stand-in", owners={n: o for n, o in owners.items() if o},
+                          members=members, limitation=layout and layout.limitation)
     return ShellSetup(inherit_environment=True, gpus=platform.has_gpus, name="platform")

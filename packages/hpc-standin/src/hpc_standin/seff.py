@@ -37,7 +37,7 @@ def seconds(text: str) -> float:
 def clock(total: float) -> str:
     total = int(round(total))
     days, rest = divmod(total, 86400)
-    text = "%02d:%02d:%02d" % (rest // 3600, rest % 3600 // 60, rest % 60)
+    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
     return f"{days}-{text}" if days else text
 
 
@@ -52,7 +52,7 @@ def kilobytes(text: str) -> float:
 def size(kb: float) -> str:
     for unit, scale in (("TB", 1024 ** 3), ("GB", 1024 ** 2), ("MB", 1024), ("KB", 1)):
         if kb >= scale:
-            return "%.2f %s" % (kb / scale, unit)
+            return f"{kb / scale:.2f} {unit}"
     return "0.00 MB"
 
 
@@ -123,11 +123,11 @@ def report(job: str) -> str:
     return "\n".join([
         *lines,
         f"CPU Utilized: {clock(cpu)}",
-        "CPU Efficiency: %.2f%% of %s core-walltime"
-        % (100 * cpu / core_walltime if core_walltime else 0, clock(core_walltime)),
+        f"CPU Efficiency: {100 * cpu / core_walltime if core_walltime else 0:.2f}% of {clock(core_walltime)} "
+        "core-walltime",
         f"Job Wall-clock time: {clock(walltime)}",
         f"Memory Utilized: {size(rss)} (estimated maximum)",
-        "Memory Efficiency: %.2f%% of %s (%s)" % (100 * rss / memory if memory else 0, size(memory), share),
+        f"Memory Efficiency: {100 * rss / memory if memory else 0:.2f}% of {size(memory)} ({share})",
     ])
 
 

@@ -46,7 +46,8 @@ def tres(text: str) -> dict[str, int]:
     found = {}
     for key, value in re.findall(r"([\w/:]+)=([\d.]+[KMGT]?)", text):
         scale = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 ** 2}.get(value[-1], 1)
-        found[key.split(":")[0]] = round(float(value.rstrip("KMGT")) * scale) if key == "mem" else int(float(value.rstrip("KMGT")))
+        number = float(value.rstrip("KMGT"))
+        found[key.split(":")[0]] = round(number * scale) if key == "mem" else int(number)
     return found
 
 

@@ -3,14 +3,15 @@
 Each page (.rst under source/) runs like one reader's terminal session, top to bottom: one bash on a
 pseudo-terminal, HOME = a fresh temporary folder (also the starting directory), the platform's
 login lines sourced (the stand-in's, from its `pytest_pageharness_login` hook), so `module`,
-`sbatch`, `salloc`, `pip`, `avail_wheels` behave like the platform. State carries over: a module loaded or a venv activated in
-one block is still there in the next. Blocks are recognised as follows.
+`sbatch`, `salloc`, `pip`, `avail_wheels` behave like the platform. State carries over: a module
+loaded or a venv activated in one block is still there in the next. Blocks are recognised as
+follows.
 
 ``.. code-block:: console`` -- a transcript.
     A command line starts with the platform's prompt (platform.toml's [login].prompt, e.g.
-    ``[alice@iv11 ~]$ ``, optionally ``(venv) [alice@iv11 ~]$ ``). A command continues on the next lines while bash says it is
-    incomplete: trailing ``\\``, an open quote or ``for``/``if``, a here-document; a leading ``> ``
-    (PS2) on continuation lines is optional. Other lines are the expected output:
+    ``[alice@iv11 ~]$ ``, optionally ``(venv) [alice@iv11 ~]$ ``). A command continues on the next
+    lines while bash says it is incomplete: trailing ``\\``, an open quote or ``for``/``if``, a
+    here-document; a leading ``> `` (PS2) on continuation lines is optional. Other lines are the expected output:
     ``...`` alone on a line matches any number of lines, ``...`` inside a line any text, runs of
     spaces compare equal, blank lines do not matter. A node name of platform.toml stands for any of
     its nodes, one for one (two names shown: two different nodes). A command with no output lines under it is not
@@ -56,7 +57,8 @@ one block is still there in the next. Blocks are recognised as follows.
 Job scripts -- ``.. code-block:: slurm`` (Pygments' lexer), or bash starting ``#!`` with ``#SBATCH``
     lines: ``bash -n`` and ``sbatch --test-only`` check them (a rejected ``#SBATCH`` line is reported
     at its .rst line with Slurm's message), then ``sbatch`` submits them from the page's shell and
-    the harness follows the job to its end (hpc_platform.slurm); it must exit 0 (or ``.. test: exit=N``). Captioned ones are also written under the caption.
+    the harness follows the job to its end (hpc_platform.slurm); it must exit 0 (or ``.. test:
+    exit=N``). Captioned ones are also written under the caption.
     A following block with ``.. test: output`` above it (e.g. ``.. code-block:: text``) is the
     expected content of that job's output file, matched like transcript output.
 
@@ -88,9 +90,10 @@ Commands with no output shown stay that way. Review the change with ``git diff s
 Where the shells run: what a plugin's `pytest_pageharness_login` hook says (hookspecs.py): the
 stand-in's plugin (hpc_standin) gives its login lines, or, on the real platform (``IQ_CLUSTER=real``,
 or Lmod and Slurm already in the login environment), the login environment as it is, with a
-temporary HOME. ``--platform=plain`` runs plain bash (no
-cluster, no ``python`` but the host's ``python3``), as the unit tests do with their fixture pages; there ``$TEST_VENV`` names the test suite's own virtual environment, which
-a fixture page that needs a ``python`` with Dask activates (``source "$TEST_VENV/bin/activate"``).
+temporary HOME. ``--platform=plain`` runs plain bash (no cluster, no ``python`` but the host's
+``python3``), as the unit tests do with their fixture pages; there ``$TEST_VENV`` names the test
+suite's own virtual environment, which a fixture page that needs a ``python`` with Dask activates
+(``source "$TEST_VENV/bin/activate"``).
 
 Jobs a page submits from its transcripts may run on after the page (a reader logs out too): they
 get 2 minutes to finish. A job still queued or running then (found by its work directory), or a

@@ -17,8 +17,8 @@ before it: `Block.earlier` holds the blocks whose code runs before its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from sybil import Document, Region
 from sybil.parsers.rest.lexers import DirectiveLexer
@@ -42,7 +42,7 @@ class Block:
     options: BlockOptions
     caption: str | None = None
     steps: list[Step] = field(default_factory=list)
-    earlier: list["Block"] = field(default_factory=list)  # `.. test: continues`: the program so far
+    earlier: list[Block] = field(default_factory=list)  # `.. test: continues`: the program so far
 
 
 def is_job_script(language: str, source: str) -> bool:

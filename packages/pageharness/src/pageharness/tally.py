@@ -5,7 +5,7 @@ import json
 import os
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -119,7 +119,7 @@ def keep_record(record: Path, pages: Path, records: list[dict]) -> None:
     """Note in `record` (JSON) when each page of this run ran, where, and its blocks' outcomes,
     keeping the other pages' last runs: what a site shows its readers about its examples. A page
     is named as Sphinx names it (howto/dask), its blocks counted as the summary counts them."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     runs: dict[str, dict] = {}
     for block in records:
         path = Path(block["page"])

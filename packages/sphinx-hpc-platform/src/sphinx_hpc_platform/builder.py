@@ -6,19 +6,34 @@ parsed as the page's own text: they are translated in the page's catalog like an
 the literal key tells the script (static/builder.js) which message is which. The list is data for
 the script, hidden from the reader (``hidden``, with or without CSS). The platform's facts the
 rules need (static/jobscript.js) are written beside them as JSON, from platform.toml at each build.
+
+The modules a job script loads are those platform.toml gives a role (``role`` of a
+``[modules.<name>]``: ``interpreter``, ``scientific-stack``, ``mpi``): the form offers the versions
+of the first two, and MPI jobs only where a module gives Python MPI. A platform without such
+modules gets a form without those fields, whose scripts load no module.
+
+The extension adds the package's static folder itself, and its script and style go on the pages
+that have a form only.
 """
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from docutils import nodes
 from hpc_platform import Platform
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
 
 from .facts import LOADED
 
+STATIC = Path(__file__).resolve().parent / "static"
 SCRIPTS = ("jobscript.js", "builder.js")
+STYLE = "builder.css"
+# The roles of the modules a job script loads (hpc_platform.records.ModuleRole), in the order it
+# loads them.
+ROLES = ("interpreter", "scientific-stack", "mpi")
 
 
 class job_script_builder(nodes.General, nodes.Element):
@@ -39,8 +54,8 @@ def builder_facts(platform: Platform) -> dict:
     owners of its nodes), whether its jobs are preempted (and the option that requeues them), and
     its groups of nodes: how many nodes, their names, the cores, memory (MB, as Slurm counts it)
     and GPUs (with their Slurm type) of each. A job of the partition asks at most what one of its
-    nodes has; its tasks, at most what all of them have. And the modules a job script loads."""
-    modules = platform.modules
+    nodes has; its tasks, at most what all of them have. And the modules a job script loads, by
+    role (builder_modules)."""
     partitions = []
     for partition in sorted(platform.partitions, key=lambda p: not p.default):
         groups = platform.groups_of(partition.name)
@@ -58,12 +73,19 @@ def builder_facts(platform: Platform) -> dict:
                        "gpu_type": group.gpus.type if group.gpus else ""}
                       for group in groups],
         })
-    return {
-        "partitions": partitions,
-        "python": {"versions": list(modules["python"].versions), "default": modules["python"].default},
-        "scipy": {"versions": list(modules["scipy-stack"].versions), "default": modules["scipy-stack"].default},
-        "mpi4py": modules["mpi4py"].default,
-    }
+    return {"partitions": partitions, "modules": builder_modules(platform)}
+
+
+def builder_modules(platform: Platform) -> dict[str, dict]:
+    """The modules a job script loads, by role, for the roles a module of the platform plays: its
+    name, its versions a reader may load (not Lmod's hidden ones), and its default."""
+    found = {}
+    for role in ROLES:
+        module = platform.module_of_role(role)
+        if module is not None:
+            found[role] = {"name": module.name, "default": module.default,
+                           "versions": [version for version in module.versions if not version.startswith(".")]}
+    return found
 
 
 def node_run_text(names: tuple[str, ...]) -> str:
@@ -75,6 +97,7 @@ class JobScriptBuilder(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         platform = LOADED[self.config]
+        self.env.note_dependency(str(platform.path))  # the form's facts change with the file
         node = job_script_builder(facts=json.dumps(builder_facts(platform)))
         parsed = nodes.Element()
         self.state.nested_parse(self.content, self.content_offset, parsed)
@@ -116,7 +139,14 @@ def add_files_to_its_page(app: Sphinx, pagename: str, templatename, context: dic
     if doctree is not None and any(doctree.findall(job_script_builder)):
         for script in SCRIPTS:
             app.add_js_file(script)
-        app.add_css_file("builder.css")
+        app.add_css_file(STYLE)
+
+
+def add_static_folder(app: Sphinx, config: Config) -> None:
+    """The package's static folder, where the form's script and style are, among the site's (once,
+    whichever other extension of the package adds it too)."""
+    if str(STATIC) not in config.html_static_path:
+        config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
 def skip(self, node) -> None:
@@ -129,5 +159,6 @@ def setup(app: Sphinx) -> dict:
     app.add_node(builder_noscript, html=(visit_noscript, depart_noscript), **others)
     app.add_node(builder_messages, html=(visit_messages, depart_div), **others)
     app.add_directive("job-script-builder", JobScriptBuilder)
+    app.connect("config-inited", add_static_folder)
     app.connect("html-page-context", add_files_to_its_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -33,11 +33,10 @@ import weakref
 from datetime import date
 from pathlib import Path
 
-from babel.dates import format_date
-from markupsafe import escape
-
 import hpc_platform
+from babel.dates import format_date
 from hpc_platform import Platform
+from markupsafe import escape
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
@@ -186,7 +185,8 @@ def footer_context(app: Sphinx, pagename: str, templatename, context: dict, doct
         followed = context["platform_documentation"] = {
             "url": site.documentation.get(language, next(iter(site.documentation.values()))),
             "date": long_date(documentation.date, language), "commit": documentation.commit[:7]}
-        lines.append(_("This guide follows the <a href=\"%(url)s\">%(name)s's documentation</a> of %(date)s (commit %(commit)s).")
+        lines.append(_("This guide follows the <a href=\"%(url)s\">%(name)s's documentation</a> of %(date)s "
+                       "(commit %(commit)s).")
                      % {"name": escape(name), **{key: escape(value) for key, value in followed.items()}})
     context["platform_footer"] = lines
 

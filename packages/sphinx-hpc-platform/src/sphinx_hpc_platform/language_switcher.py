@@ -1,8 +1,9 @@
 """A link on every page to the same page in the site's other languages.
 
-The languages (the config value ``site_languages``: code -> name) are built side by side (build/html/en/, build/html/fr/), so the twin of
-``howto/venv.html`` in French is ``../../fr/howto/venv.html`` from the English page: the link is
-relative, works from a file:// copy and on any host, and never falls back to the home page.
+The languages (the config value ``site_languages``: code -> name) are built side by side
+(build/html/en/, build/html/fr/), so the twin of ``howto/venv.html`` in French is
+``../../fr/howto/venv.html`` from the English page: the link is relative, works from a file://
+copy and on any host, and never falls back to the home page.
 
 A reader deep in a page stays there: a script (static/language-switcher.js) adds the address's
 query and fragment to the links (``?q=memory#memory``), as the page loads and whenever the

@@ -23,7 +23,6 @@ from sphinx.util.docutils import SphinxDirective
 
 from .facts import LOADED, literal, node_run, number
 
-
 VALUE_CLASS = "platform-value"  # the HTML class of a cell that holds a value of platform.toml
 
 

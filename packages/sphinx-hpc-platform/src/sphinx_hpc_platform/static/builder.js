@@ -1,7 +1,9 @@
 /* The job-script builder's form: its fields, the live script with a comment on each line in the
  * page's language, its copy and download buttons, and the page's address that keeps the choices.
  * The rules are JobScript's (jobscript.js); the messages are the page's own list (``key``: text,
- * hidden: data for this script), translated with the page. */
+ * hidden: data for this script), translated with the page. The fields of the modules' versions are
+ * those of the modules the platform has (JobScript.VERSION_FIELDS), and MPI jobs are offered where a
+ * module gives Python MPI (JobScript.kinds). */
 (function () {
   "use strict";
 
@@ -131,12 +133,21 @@
       return copy;
     };
     var defaults = JobScript.DEFAULTS;
+    // The form's fields, less the versions of modules the platform does not have.
+    var shown = FIELDS.filter(function (name) {
+      var role = JobScript.VERSION_FIELDS[name];
+      return !role || !!(facts.modules || {})[role];
+    });
+    var versions = function (role) {
+      var module = facts.modules[role];
+      return select(module.versions.map(function (v) { return [v, v]; }), module.default);
+    };
 
     var form = document.createElement("form");
     form.className = "builder-form";
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     var controls = {
-      kind: select(JobScript.KINDS.map(function (k) { return [k, m("kind." + k)]; }), defaults.kind),
+      kind: select(JobScript.kinds(facts).map(function (k) { return [k, m("kind." + k)]; }), defaults.kind),
       program: text(defaults.program),
       cores: number(defaults.cores, 1),
       tasks: number(defaults.tasks, 1),
@@ -146,15 +157,16 @@
       time: text(defaults.time),
       partition: select(facts.partitions.map(function (p) { return [p.name, p.name]; }), facts.partitions[0].name),
       gpus: number(defaults.gpus, 0),
-      python: select(facts.python.versions.map(function (v) { return [v, v]; }), facts.python.default),
-      scipy: select(facts.scipy.versions.map(function (v) { return [v, v]; }), facts.scipy.default),
       environment: select(JobScript.ENVIRONMENTS.map(function (e) { return [e, m("environment." + e)]; }),
                           defaults.environment),
       venv: text(defaults.venv),
       jobname: text(defaults.jobname),
     };
+    Object.keys(JobScript.VERSION_FIELDS).forEach(function (name) {
+      if (shown.indexOf(name) >= 0) controls[name] = versions(JobScript.VERSION_FIELDS[name]);
+    });
     var fields = {};
-    FIELDS.forEach(function (name) { fields[name] = field(form, name, controls[name]); });
+    shown.forEach(function (name) { fields[name] = field(form, name, controls[name]); });
     container.appendChild(form);
 
     var output = document.createElement("div");
@@ -208,7 +220,7 @@
 
     // The choices of the page's address (?kind=pool&cores=4...): a shared address shows the same job.
     var params = new URLSearchParams(window.location.search);
-    FIELDS.forEach(function (name) {
+    shown.forEach(function (name) {
       if (!params.has(name)) return;
       var value = params.get(name), control = controls[name];
       var offered = control.tagName !== "SELECT" ||
@@ -218,14 +230,14 @@
 
     function writeAddress() {
       var query = new URLSearchParams(window.location.search);
-      FIELDS.forEach(function (name) { query.set(name, controls[name].value); });
+      shown.forEach(function (name) { query.set(name, controls[name].value); });
       window.history.replaceState(window.history.state, "",
                                   window.location.pathname + "?" + query.toString() + window.location.hash);
     }
 
     function choice() {
       var chosen = {};
-      FIELDS.forEach(function (name) { chosen[name] = controls[name].value.trim(); });
+      shown.forEach(function (name) { chosen[name] = controls[name].value.trim(); });
       return chosen;
     }
 
@@ -251,7 +263,7 @@
         memory: array ? "field.memory-array" : !mpi ? "field.memory"
           : chosen.per === "node" ? "field.memory-mpi-node" : "field.memory-cpu",
       };
-      FIELDS.forEach(function (name) {
+      shown.forEach(function (name) {
         var label = fields[name].label;
         label.textContent = "";
         label.appendChild(nodesOf(labels[name] || "field." + name, {}));  // its ``literals`` kept
@@ -262,7 +274,7 @@
       setHelp("environment", "help.environment-" + chosen.environment);
       setHelp("partition", partition ? "help.partition-" + partition.access : null,
               partition ? {partition: partition.name, owners: partition.owners.join(", ")} : {});
-      FIELDS.forEach(function (name) {
+      shown.forEach(function (name) {
         controls[name].removeAttribute("aria-invalid");
         fields[name].error.textContent = "";
       });

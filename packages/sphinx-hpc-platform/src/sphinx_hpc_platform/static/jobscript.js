@@ -10,6 +10,11 @@
  * strings ("1.5" is refused: Slurm counts them whole), names are checked (a name the rules refuse
  * is never written), and every value typed is quoted for the shell where the script writes it
  * (`quote`), so that no value, even one check() would refuse, can be more than one word.
+ *
+ * The modules a script loads are the facts' `modules`, by role (platform.toml's `role`): the
+ * interpreter and the scientific stack at the versions chosen (the choice's `python` and `scipy`),
+ * the module that gives Python MPI in an MPI job. A platform may have none of them: its scripts load
+ * what it has, and its form offers MPI jobs only with a module for them (`kinds`).
  */
 (function (root) {
   "use strict";
@@ -189,10 +194,28 @@
     return problems;
   }
 
+  /* The module of a role (platform.toml's `role`), or undefined where the platform has none. */
+  function moduleOf(facts, role) {
+    return (facts.modules || {})[role];
+  }
+
+  // The form's field that chooses the version of each role's module.
+  var VERSION_FIELDS = {python: "interpreter", scipy: "scientific-stack"};
+
+  /* The kinds of job the platform's facts let the form offer: an MPI job needs a module that gives
+   * Python MPI. */
+  function kinds(facts) {
+    return KINDS.filter(function (kind) { return kind !== "mpi" || !!moduleOf(facts, "mpi"); });
+  }
+
   /* The choice with what it leaves out as the form starts (the partition and modules: the facts'
    * defaults). */
   function complete(choice, facts) {
-    var full = {partition: facts.partitions[0].name, python: facts.python.default, scipy: facts.scipy.default};
+    var full = {partition: facts.partitions[0].name};
+    Object.keys(VERSION_FIELDS).forEach(function (name) {
+      var module = moduleOf(facts, VERSION_FIELDS[name]);
+      if (module) full[name] = module.default;
+    });
     Object.keys(DEFAULTS).forEach(function (name) { full[name] = DEFAULTS[name]; });
     Object.keys(choice).forEach(function (name) { if (choice[name] !== undefined) full[name] = choice[name]; });
     return full;
@@ -280,8 +303,16 @@
       add("#SBATCH --output=%x-%j.out", "comment.output");
     }
     add("");
-    var modules = "module load python/" + quote(choice.python) + " scipy-stack/" + quote(choice.scipy);
-    add(mpi ? modules + " mpi4py/" + facts.mpi4py : modules, "comment.modules");
+    // Each role's module the platform has, at the version chosen (its default for MPI's).
+    var loads = [];
+    var load = function (role, version) {
+      var module = moduleOf(facts, role);
+      if (module) loads.push(module.name + (version ? "/" + quote(version) : ""));
+    };
+    load("interpreter", choice.python);
+    load("scientific-stack", choice.scipy);
+    if (mpi) load("mpi", (moduleOf(facts, "mpi") || {}).default);
+    if (loads.length) add("module load " + loads.join(" "), "comment.modules");
     if (choice.environment === "home") {
       add("source ~/venv/" + quote(choice.venv) + "/bin/activate", "comment.env-home");
     } else if (choice.environment === "tmpdir") {
@@ -299,7 +330,7 @@
         add(install[3], "comment.env-requirements");
       }
     }
-    add("");
+    if (lines[lines.length - 1][0] !== "") add("");  // one blank line where the script loads nothing
     // The threads of NumPy and SciPy: the job's cores for one process, one for each process of a
     // pool or Dask. MKL, behind them on the platform, reads its own variable before OMP's.
     var threads = THREADS[choice.kind];
@@ -388,7 +419,11 @@
       });
     }
     if (options.time && !(time.format && time.range)) say(options.time.line, "review.time-format", options.time.value);
-    var threads = null, loaded = false;
+    // A script loads the interpreter's module before an environment, where the platform has one.
+    var interpreter = moduleOf(facts, "interpreter");
+    var escaped = interpreter && interpreter.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    var loadsInterpreter = interpreter && new RegExp("^\\s*module\\s+load\\s(?:.*\\s)?" + escaped + "(?:/|\\s|$)");
+    var threads = null, loaded = !interpreter;
     lines.forEach(function (text, index) {
       var line = index + 1, exported = /^\s*export\s+(OMP|MKL)_NUM_THREADS=(\S*)/.exec(text);
       if (exported) {
@@ -396,7 +431,7 @@
         if (allowed.indexOf(exported[2]) < 0) say(line, "review.thread-value", exported[2]);
         if (exported[1] === "OMP") threads = exported[2];
       }
-      if (/^\s*module\s+load\s.*\bpython\//.test(text)) loaded = true;
+      if (interpreter && loadsInterpreter.test(text)) loaded = true;
       if (/^\s*(source\s+\S*\/bin\/activate|virtualenv\s)/.test(text) && !loaded) say(line, "review.modules-first");
       if (!runsPython(text)) return;
       if (asked.cores > 1 && threads === null) say(line, "review.threads-unset", asked.cores);
@@ -412,7 +447,8 @@
   }
 
   var api = {KINDS: KINDS, ENVIRONMENTS: ENVIRONMENTS, UNITS: UNITS, MEMORY_PER: MEMORY_PER, DEFAULTS: DEFAULTS,
-             check: check, build: build, review: review, quote: quote, parseTime: parseTime};
+             VERSION_FIELDS: VERSION_FIELDS, kinds: kinds, check: check, build: build, review: review,
+             quote: quote, parseTime: parseTime};
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.JobScript = api;
 })(this);
