@@ -47,7 +47,8 @@ MOST_GPUS = max(group.gpus.count for group in PLATFORM.nodes if group.gpus)
 # The reader's choices, one job each. Together they take every kind, environment, Python,
 # scipy-stack, GPU count, core count, memory unit, MPI memory (per core, per node) and time format of
 # the form, a job name and a program file of their own; the 4-core pool is the issue's own example.
-# Dask runs with the scipy-stacks whose dask the wheelhouse's distributed was made for: with another,
+# Each pairs a Python with a scipy-stack built for it (the form refuses the others). Dask runs with
+# the scipy-stacks whose dask the wheelhouse's distributed was made for: with another,
 # the module's dask (on PYTHONPATH, ahead of the environment) shadows the one distributed needs.
 # Their partitions are given by `in_partitions`, below, so that together they take every partition.
 # The first, the form as it opens, untouched: a first job, with the modules only and its program.
@@ -66,7 +67,7 @@ CHOICES = {
         kind="pool", cores=4, memory=4, time="00:10:00", gpus=0, python=PYTHONS[2], scipy=STACKS[2],
         environment="tmpdir"),
     "dask-home-env": dict(
-        kind="dask", cores=2, memory=4, time="0-1", gpus=0, python=PYTHONS[2], scipy=STACKS[0],
+        kind="dask", cores=2, memory=4, time="0-1", gpus=0, python=PYTHONS[1], scipy=STACKS[0],
         environment="home", venv="dask"),
     "dask-tmpdir-env-two-gpus": dict(
         kind="dask", cores=2, memory=4, time="0-00:10", gpus=2, python=PYTHONS[0], scipy=STACKS[2],
@@ -79,7 +80,7 @@ CHOICES = {
         scipy=STACKS[1], environment="tmpdir"),
     "array-two-gpus-modules-only": dict(
         kind="array", tasks=2, cores=2, memory=2, time="10", gpus=2, python=PYTHONS[2],
-        scipy=STACKS[0], environment="none"),
+        scipy=STACKS[3], environment="none"),
     "array-home-env-memory-in-mb": dict(
         kind="array", tasks=3, cores=1, unit="M", memory=1024, time="10", gpus=0, python=PYTHONS[0],
         scipy=STACKS[3], environment="home", venv="array"),

@@ -724,3 +724,43 @@ def test_the_guides_job_scripts_follow_the_builders_rules(builder, script):
 
 def test_each_demonstration_is_one_of_the_guides_job_scripts():
     assert set(DEMONSTRATIONS) <= set(job_scripts())
+
+
+def test_a_scientific_stack_not_built_for_the_python_chosen_is_refused(builder):
+    """Each scipy-stack version was built for some Pythons only (platform.toml's needs_versions, from
+    the Alliance's installed easyconfigs): with another, Lmod would not load it. Every pair of the
+    model: refused with its message exactly where the model says it was not built."""
+    python, stack = PLATFORM.module_of_role("interpreter"), PLATFORM.module_of_role("scientific-stack")
+    messages = messages_of(builder)
+    refusals = 0
+    for version in python.versions:
+        for stack_version in stack.versions:
+            built = stack.needs_versions.get(stack_version, {}).get(python.name)
+            fill(builder, {"python": version, "scipy": stack_version})
+            if built is None or any(version == v or version.startswith(v + ".") for v in built):
+                assert errors_of(builder, "scipy") == [], (version, stack_version)
+                continue
+            refusals += 1
+            others = [v for v in stack.versions
+                      if any(version == b or version.startswith(b + ".")
+                             for b in stack.needs_versions.get(v, {}).get(python.name, [version]))]
+            assert errors_of(builder, "scipy") == [said(messages, "error.scipy-python", {
+                "module": f"{stack.name}/{stack_version}", "python": f"{python.name}/{version}",
+                "choices": ", ".join(others)})], (version, stack_version)
+            assert refused(builder)
+    assert refusals, "the model has no pair to refuse: the test sees nothing"
+
+
+def test_a_preemptible_partitions_script_runs_its_program_as_a_step_and_requeues_it(builder):
+    """Preemption's SIGTERM reaches the job's steps only, and a program that stops early on it has
+    ended for Slurm (preemptible-jobs): the script starts the program with srun, requeues the job
+    when the program says it stopped early (75), and ends with the program's status."""
+    partition = PLATFORM.preemptible[0].name
+    fill(builder, {"partition": partition, "kind": "threads", "cores": "2"})
+    lines = [line for line in script_of(builder).splitlines() if not line.startswith("#")]  # no comments
+    run = next(index for index, line in enumerate(lines) if "python -u" in line)
+    assert lines[run].startswith("srun --cpus-per-task=$SLURM_CPUS_PER_TASK python -u "), lines[run]
+    assert lines[run + 1:] == [
+        "status=$?", 'if [ "$status" -eq 75 ]; then scontrol requeue "$SLURM_JOB_ID"; fi', 'exit "$status"']
+    fill(builder, {"partition": PLATFORM.default_partition.name})
+    assert "scontrol requeue" not in script_of(builder) and "srun" not in script_of(builder)

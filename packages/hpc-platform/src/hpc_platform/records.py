@@ -211,6 +211,9 @@ class Module:
     type: ModuleType | None = None
     role: ModuleRole | None = None
     needs: tuple[str, ...] = ()
+    # For a version, the versions of a module it needs that it was built for: {"2023b": {"python":
+    # ["3.10", "3.11"]}} (a needed module's version matches one that is it or starts with it and a dot).
+    needs_versions: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     sticky: bool = False
     loads: dict[str, tuple[str, ...]] = field(default_factory=dict)
     core: bool = False

@@ -78,13 +78,16 @@ def builder_facts(platform: Platform) -> dict:
 
 def builder_modules(platform: Platform) -> dict[str, dict]:
     """The modules a job script loads, by role, for the roles a module of the platform plays: its
-    name, its versions a reader may load (not Lmod's hidden ones), and its default."""
+    name, its versions a reader may load (not Lmod's hidden ones), its default, and for each version
+    the versions of the modules it needs that it was built for (`needs_versions`)."""
     found = {}
     for role in ROLES:
         module = platform.module_of_role(role)
         if module is not None:
             found[role] = {"name": module.name, "default": module.default,
-                           "versions": [version for version in module.versions if not version.startswith(".")]}
+                           "versions": [version for version in module.versions if not version.startswith(".")],
+                           "needs_versions": {version: {name: list(versions) for name, versions in needed.items()}
+                                              for version, needed in module.needs_versions.items()}}
     return found
 
 

@@ -202,6 +202,26 @@
   // The form's field that chooses the version of each role's module.
   var VERSION_FIELDS = {python: "interpreter", scipy: "scientific-stack"};
 
+  /* Whether a version matches one a module was built for: 3.11.5 matches 3.11 (and 3.11.5). */
+  function builtFor(version, versions) {
+    return versions.some(function (v) { return version === v || version.indexOf(v + ".") === 0; });
+  }
+
+  /* The scientific stack's version chosen, where it was not built for the interpreter chosen (it
+   * would not load with it): the values of its message, with the versions that were. */
+  function unbuiltFor(facts, choice) {
+    var stack = moduleOf(facts, "scientific-stack"), interpreter = moduleOf(facts, "interpreter");
+    if (!stack || !interpreter || !choice.scipy || !choice.python) return null;
+    var needed = ((stack.needs_versions || {})[choice.scipy] || {})[interpreter.name];
+    if (!needed || builtFor(choice.python, needed)) return null;
+    var others = stack.versions.filter(function (version) {
+      var built = ((stack.needs_versions || {})[version] || {})[interpreter.name];
+      return !built || builtFor(choice.python, built);
+    });
+    return {module: stack.name + "/" + choice.scipy, python: interpreter.name + "/" + choice.python,
+            choices: others.join(", ")};
+  }
+
   /* The kinds of job the platform's facts let the form offer: an MPI job needs a module that gives
    * Python MPI. */
   function kinds(facts) {
@@ -262,6 +282,8 @@
     if (choice.kind === "dask" && choice.environment === "none") {
       say("environment", "error.dask-env", {limit: "distributed"});
     }
+    var mismatch = unbuiltFor(facts, choice);
+    if (mismatch) say("scipy", "error.scipy-python", mismatch);
     return problems;
   }
 
@@ -338,10 +360,19 @@
     add("export MKL_NUM_THREADS=$OMP_NUM_THREADS", "comment.mkl");
     var program = "python -u " + quote(choice.program);
     // srun of Slurm 22.05 to 23.02 (the platform's) gives each task one core unless asked again.
-    if (mpi && cores > 1) add("srun --cpus-per-task=$SLURM_CPUS_PER_TASK " + program, "comment.run-mpi-threads");
-    else if (mpi) add("srun " + program, "comment.run-mpi");
-    else if (array) add(program + " $SLURM_ARRAY_TASK_ID", "comment.run-array");
+    var step = cores > 1 ? "srun --cpus-per-task=$SLURM_CPUS_PER_TASK " : "srun ";
+    if (mpi) add(step + program, cores > 1 ? "comment.run-mpi-threads" : "comment.run-mpi");
+    else if (partition.preemptible) {
+      // Preemption's SIGTERM reaches the job's steps only: the program runs as one (preemptible-jobs).
+      add(step + program + (array ? " $SLURM_ARRAY_TASK_ID" : ""), "comment.run-preempt");
+    } else if (array) add(program + " $SLURM_ARRAY_TASK_ID", "comment.run-array");
     else add(program, "comment.run-" + choice.kind);
+    if (partition.preemptible) {
+      // A program that stops early on SIGTERM (status 75) has, for Slurm, ended: the script requeues it.
+      add("status=$?");
+      add('if [ "$status" -eq 75 ]; then scontrol requeue "$SLURM_JOB_ID"; fi', "comment.requeue-early");
+      add('exit "$status"', "comment.exit-status");
+    }
     return lines;
   }
 
