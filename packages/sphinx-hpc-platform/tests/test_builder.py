@@ -178,9 +178,10 @@ def test_the_modules_of_a_job_script_are_those_platform_toml_gives_a_role(tmp_pa
     (tmp_path / "platform.toml").write_text(ROLES, encoding="utf-8")
     facts = builder_facts(hpc_platform.load(tmp_path / "platform.toml"))
     assert facts["modules"] == {
-        "interpreter": {"name": "py", "default": "3.13.0", "versions": ["3.12.1", "3.13.0"]},  # not the hidden one
-        "scientific-stack": {"name": "sci", "default": "2025.1", "versions": ["2025.1"]},
-        "mpi": {"name": "pympi", "default": "4.0.0", "versions": ["4.0.0"]},
+        "interpreter": {"name": "py", "default": "3.13.0", "versions": ["3.12.1", "3.13.0"],  # not the hidden one
+                        "needs_versions": {}},
+        "scientific-stack": {"name": "sci", "default": "2025.1", "versions": ["2025.1"], "needs_versions": {}},
+        "mpi": {"name": "pympi", "default": "4.0.0", "versions": ["4.0.0"], "needs_versions": {}},
     }
 
 
