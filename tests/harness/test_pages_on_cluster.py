@@ -106,4 +106,4 @@ def test_a_job_that_was_not_preempted_fails_with_its_line(run_on_cluster, pytest
     result = run_on_cluster("notpreempted.rst")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"{pytester.path / 'notpreempted.rst'}:8: job * ended with exit status 1, expected 0",
-                                 "*job * was not preempted: Slurm records one run (COMPLETED)*"])
+                                 "*job * runs on *, which has no owner to play (nodes with one: *)*"])

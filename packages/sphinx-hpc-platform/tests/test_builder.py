@@ -9,6 +9,7 @@ import functools
 import html
 import http.server
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -243,7 +244,7 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def test_the_form_in_chromium_has_no_field_for_modules_the_platform_lacks(built):
+def test_the_form_in_chromium_has_no_field_for_modules_the_platform_lacks(built, tmp_path):
     """The form as a reader sees it, without a script error."""
     webdriver = pytest.importorskip("selenium.webdriver")
     binary = next((path for path in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(path).exists()), None)
@@ -256,10 +257,15 @@ def test_the_form_in_chromium_has_no_field_for_modules_the_platform_lacks(built)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"):
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"):
         options.add_argument(flag)
+    # Chromium keeps a profile, a cache and dconf settings under HOME: the test's own folder's.
+    options.add_argument(f"--user-data-dir={tmp_path / 'profile'}")
+    home = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_CACHE_HOME": str(tmp_path / "cache")}
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver", env={**os.environ, **home}))
     try:
         driver.get(f"http://127.0.0.1:{server.server_port}/index.html")
         script = driver.find_element(By.CSS_SELECTOR, ".builder-script").text

@@ -92,9 +92,11 @@ class SlurmJobs:
                 jobs.append(job)
         return jobs
 
-    def queued_tasks(self, under: str) -> set[str]:
-        """Like `queued`, one id per array task (12_3, each waiting task too) or per job."""
-        _, listing = self.run(["squeue", "-h", "-r", f"--states={ACTIVE}", "-o", "%i %Z"])
+    def queued_tasks(self, under: str, states: str = ACTIVE) -> set[str]:
+        """Like `queued`, one id per array task (12_3, each waiting task too) or per job; with
+        states="all", the jobs that ended a moment ago too, which the controller keeps a while
+        (MinJobAge) after the accounting may still lack their request."""
+        _, listing = self.run(["squeue", "-h", "-r", f"--states={states}", "-o", "%i %Z"])
         return {job for job, _, workdir in (line.partition(" ") for line in listing.splitlines())
                 if job and within(workdir, under)}
 

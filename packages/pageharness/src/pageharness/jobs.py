@@ -174,7 +174,9 @@ def wait_for(what: str, page: Page, timeout: float) -> str | None:
     seen: set[str] = set()
     while True:
         queued = jobs.queued_tasks(under)
-        seen |= queued
+        # A job that ended before the wait began (sbatch --wait) is still the controller's for a
+        # while: seen too, so that the wait covers the accounting's record of it.
+        seen |= queued | jobs.queued_tasks(under, states="all")
         accounted = jobs.accounted(under)
         # A job or array task that left the queue reaches the accounting a moment later, each one
         # apart: wait for every one seen in the queue, and for those the accounting has unfinished.
