@@ -105,5 +105,5 @@ def test_a_block_that_needs_a_gpu_is_listed_apart_and_ci_accepts_it(run_on_clust
 def test_a_job_that_was_not_preempted_fails_with_its_line(run_on_cluster, pytester):
     result = run_on_cluster("notpreempted.rst")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"{pytester.path / 'notpreempted.rst'}:8: job * ended with exit status 1, expected 0",
+    result.stdout.fnmatch_lines([f"{pytester.path / 'notpreempted.rst'}:9: job * ended with exit status 1, expected 0",
                                  "*job * runs on *, which has no owner to play (nodes with one: *)*"])
