@@ -359,7 +359,7 @@
     add("export OMP_NUM_THREADS=" + threads[0], threads[1]);
     add("export MKL_NUM_THREADS=$OMP_NUM_THREADS", "comment.mkl");
     var program = "python -u " + quote(choice.program);
-    // srun of Slurm 22.05 to 23.02 (the platform's) gives each task one core unless asked again.
+    // srun of Slurm 22.05 to 23.02 gives each task one core unless asked again (harmless elsewhere).
     var step = cores > 1 ? "srun --cpus-per-task=$SLURM_CPUS_PER_TASK " : "srun ";
     if (mpi) add(step + program, cores > 1 ? "comment.run-mpi-threads" : "comment.run-mpi");
     else if (partition.preemptible) {
@@ -466,7 +466,7 @@
       if (/^\s*(source\s+\S*\/bin\/activate|virtualenv\s)/.test(text) && !loaded) say(line, "review.modules-first");
       if (!runsPython(text)) return;
       if (asked.cores > 1 && threads === null) say(line, "review.threads-unset", asked.cores);
-      // srun of Slurm 22.05 to 23.02 (the platform's) does not pass #SBATCH's --cpus-per-task on.
+      // srun of Slurm 22.05 to 23.02 does not pass #SBATCH's --cpus-per-task on (later ones do).
       if (asked.cores > 1 && /^\s*srun\s/.test(text) && !/\s(--cpus-per-task[= ]|-c\s?)\S/.test(text)) {
         say(line, "review.srun-cores", asked.cores);
       }
