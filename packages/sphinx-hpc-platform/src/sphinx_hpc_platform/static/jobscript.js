@@ -368,7 +368,7 @@
     } else if (array) add(program + " $SLURM_ARRAY_TASK_ID", "comment.run-array");
     else add(program, "comment.run-" + choice.kind);
     if (partition.preemptible) {
-      // A program that stops early on SIGTERM (status 75) has, for Slurm, ended: the script requeues it.
+      // A program that stops early on SIGTERM (status 75) has ended, for Slurm before 24.05: requeue it.
       add("status=$?");
       add('if [ "$status" -eq 75 ]; then scontrol requeue "$SLURM_JOB_ID"; fi', "comment.requeue-early");
       add('exit "$status"', "comment.exit-status");
