@@ -236,11 +236,34 @@ def clear_clipboard(driver: WebDriver) -> None:
 def click_like_a_reader(driver: WebDriver, element: WebElement) -> None:
     """Scroll to the element, hover it (copy buttons show on hover) and click it with the mouse.
 
-    The scroll is instant: furo scrolls smoothly, and a click aimed while the page still moves lands
-    beside the button.
+    The scroll is instant, and the click waits until the element stands still: a smooth scroll furo
+    started before (a jump to a section) can still move the page by a few pixels, and a click aimed
+    while the page moves lands beside a link as short as the language switcher's.
     """
     driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element)
+    wait_until_still(driver, element)
     ActionChains(driver).move_to_element(element).click().perform()
+
+
+def wait_until_still(driver: WebDriver, element: WebElement, frames: int = 10) -> None:
+    """Wait until `element` has kept its place in the window for `frames` animation frames."""
+    still = driver.execute_async_script(
+        """const [element, frames, limit, done] = arguments;
+        const place = () => JSON.stringify(element.getBoundingClientRect());
+        let last = place(), same = 0, seen = 0;
+        const look = () => {
+          const now = place();
+          same = now === last ? same + 1 : 0;
+          last = now;
+          if (same >= frames) return done(true);
+          if (++seen >= limit) return done(false);
+          requestAnimationFrame(look);
+        };
+        requestAnimationFrame(look);""",
+        element, frames, 60 * WAIT_SECONDS // 2,
+    )
+    if not still:
+        raise AssertionError(f"{driver.current_url}: {element.tag_name} kept moving: a reader could not click it")
 
 
 def wait_for(driver: WebDriver, script: str, what: str, *args):
