@@ -20,10 +20,10 @@ from pageharness import sphinx as extension
 PACKAGE = Path(extension.__file__).resolve().parent
 LANGUAGES = sorted(path.parent.parent.name for path in extension.LOCALE.glob(f"*/LC_MESSAGES/{extension.DOMAIN}.po"))
 NOTE = {
-    "en": "This block uses a GPU or its software: the guide's tests ran it only where a GPU is, not on the "
-          "stand-in, which has none.",
+    "en": "This block uses a GPU or its software: the guide's tests run it only where a GPU is, and it has "
+          "not been run on the stand-in, which has none.",
     "fr": "Ce bloc utilise un GPU ou ses logiciels\u00a0: les tests du guide ne l’exécutent que là où il y a "
-          "un GPU, pas sur la réplique de la grappe, qui n’en a pas.",
+          "un GPU, et il n’a pas été exécuté sur la réplique de la grappe, qui n’en a pas.",
 }
 
 

@@ -45,8 +45,8 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name, which Babel's extra
     return message
 
 
-NOT_RUN = N_("This block uses a GPU or its software: the guide's tests ran it only where a GPU is, "
-             "not on the stand-in, which has none.")
+NOT_RUN = N_("This block uses a GPU or its software: the guide's tests run it only where a GPU is, "
+             "and it has not been run on the stand-in, which has none.")
 
 
 def needs_gpu(comment: nodes.comment) -> bool:
