@@ -403,7 +403,8 @@ def test_the_partition_field_says_who_may_use_it(browser, site_url, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_preemptible_partitions_job_asks_to_be_requeued(browser, site_url, language):
     """Its script asks for --requeue, with a comment that points to the preemptible-jobs page,
-    which exists; no other partition's does."""
+    which exists, and appends each run's output to the same file (a requeued job keeps its ID);
+    no other partition's does."""
     open_page(browser, f"{site_url}/{language}/{PAGE}")
     for partition in PLATFORM.partitions:
         set_field(browser, "partition", partition.name)
@@ -416,8 +417,9 @@ def test_a_preemptible_partitions_job_asks_to_be_requeued(browser, site_url, lan
             assert comment.startswith("# ") and url, comment
             page = urlsplit(url[1]).path
             assert page == f"/{language}/howto/preemptible-jobs.html" and (SITE / page.lstrip("/")).exists()
+            assert "#SBATCH --open-mode=append\n" in script.split(requeue)[1], script
         else:
-            assert "--requeue" not in script, partition.name
+            assert "--requeue" not in script and "--open-mode" not in script, partition.name
 
 
 # --- the address keeps the choices ----------------------------------------------------------------

@@ -127,3 +127,38 @@ def test_a_site_without_catalogs_shows_the_note_in_its_language(site, language):
     assert len(notes) == 1, f"{language}: {len(notes)} notes before the GPU block"
     # Its paragraph, after the admonition's title (the note is made after docutils' smart quotes).
     assert re.findall(r"<p>(.*?)</p>", notes[0], re.DOTALL) == [NOTE[language]]
+
+
+# The extension's catalog folder is a module constant; this build sets it to a copy, so the test may
+# change a translation without touching the package.
+BUILD_WITH_CATALOGS = """
+import sys
+from pathlib import Path
+import pageharness.sphinx
+from sphinx.cmd.build import build_main
+pageharness.sphinx.LOCALE = Path(sys.argv[1])
+sys.exit(build_main(sys.argv[2:]))
+"""
+
+
+def test_a_new_translation_of_the_note_reaches_the_pages_already_built(tmp_path):
+    """A translator changes the note in the catalog and builds again: the page shows the new note,
+    though the page itself did not change."""
+    locale = tmp_path / "locale"
+    shutil.copytree(extension.LOCALE, locale)
+    (tmp_path / "conf.py").write_text('extensions = ["pageharness.sphinx"]\n', encoding="utf-8")
+    (tmp_path / "index.rst").write_text(PAGE, encoding="utf-8")
+    build = [sys.executable, "-c", BUILD_WITH_CATALOGS, str(locale), "-b", "html", "-W", "-q",
+             "-d", str(tmp_path / "_doctrees"), "-D", "language=fr", str(tmp_path), str(tmp_path / "_build")]
+
+    def note() -> str:
+        result = subprocess.run(build, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        html = (tmp_path / "_build" / "index.html").read_text(encoding="utf-8")
+        return re.search(r'<div class="[^"]*\bnot-run\b[^"]*">.*?<p>(.*?)</p>', html, re.DOTALL)[1]
+
+    assert note() == NOTE["fr"]
+    catalog = locale / "fr" / "LC_MESSAGES" / f"{extension.DOMAIN}.po"
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace("Ce bloc utilise un GPU", "Ce bloc-ci utilise un GPU"), encoding="utf-8")
+    assert note() == NOTE["fr"].replace("Ce bloc utilise", "Ce bloc-ci utilise")

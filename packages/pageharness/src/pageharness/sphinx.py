@@ -18,9 +18,16 @@ the build (``<doctreedir>/message-catalogs/``: an installed package's folder may
 shared), only when out of date (the .mo carries its .po's modification time; any other time
 compiles it again), without fuzzy entries, through a temporary file that then replaces the .mo.
 sphinx-hpc-platform's extensions do the same with their own catalog (sphinx_hpc_platform.i18n).
+
+The note is put in the pages' doctrees when they are read, and Sphinx reads again only the pages
+that changed: a new wording of the note, or a new translation of it, would not reach the pages
+already built. The extension's ``env_version`` (the metadata Sphinx compares with the saved
+environment's, and reads every page again when it differs) is therefore a digest of the note and of
+the catalog of the language being built.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -109,7 +116,17 @@ def add_catalog(app: Sphinx) -> None:
     app.add_message_catalog(DOMAIN, str(folder))
 
 
+def note_version(language: str) -> int:
+    """A number that changes when the note or its translation into `language` does."""
+    digest = hashlib.sha256(NOT_RUN.encode())
+    catalog = LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if catalog.is_file():
+        digest.update(catalog.read_bytes())
+    return int.from_bytes(digest.digest()[:4], "big")
+
+
 def setup(app: Sphinx) -> dict:
     add_catalog(app)
     app.add_transform(MarkBlocksNotRun)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    return {"parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": note_version(app.config.language or "en")}

@@ -302,6 +302,8 @@
     add("#SBATCH --partition=" + quote(choice.partition), "comment.partition");
     if (partition.preemptible && partition.requeue_option) {
       add("#SBATCH " + partition.requeue_option, "comment.requeue", {partition: partition.name});
+      // Without it, each run's output file replaces the last one's (unless the site appends).
+      add("#SBATCH --open-mode=append", "comment.open-mode");
     }
     add("#SBATCH --time=" + slurmTime(parseTime(choice.time).seconds), "comment.time",
         {days: partition.time_limit_days, partition: partition.name});
