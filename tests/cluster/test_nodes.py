@@ -85,14 +85,18 @@ srun bash -c 'me=$(hostname)
     lines = result.stdout.split("\n")
     reports = sorted(line for line in lines if " node=" in line)
     assert len(reports) == 2, result.stdout
-    hosts = [report.split()[0] for report in reports]
-    assert len(set(hosts)) == 2 and set(hosts) <= set(names.split())
-    for host, report in zip(hosts, reports):
-        # its own name, only its own file in its job folder, both files in the home they share
-        assert f"{host} node={host} tmpdir=made-on-{host} home=2" == report, report
+    by_name = {node.name: node for node in layout.nodes}
+    shown = [report.split()[1].removeprefix("node=") for report in reports]
+    assert len(set(shown)) == 2 and set(shown) <= set(by_name)
+    for name, report in zip(shown, reports):
+        # its host name (the platform's, which may differ from Slurm's name of the node), only its
+        # own file in its job folder, both files in the home they share
+        host = by_name[name].host_name
+        assert f"{host} node={name} tmpdir=made-on-{host} home=2" == report, report
     assert lines.count(str(len(layout.nodes))) == 2, "a node does not resolve every node's name"
 
 
 def test_the_login_shell_is_not_a_compute_node(cluster_env, layout, home):
     shown = cluster_env.run("hostname", home).stdout.strip()
-    assert shown == socket.gethostname() and shown not in {node.name for node in layout.nodes}
+    assert shown == socket.gethostname() and shown not in {name for node in layout.nodes
+                                                            for name in (node.name, node.host_name)}

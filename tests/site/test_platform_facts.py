@@ -85,7 +85,7 @@ def line_problems(line: str, previous: str) -> list[str]:
     problems = []
     for prompt in PROMPT.finditer(line):
         # The login node's, or a compute node's in an allocation (salloc opens a shell there).
-        if prompt["user"] != LOGIN.user or prompt["host"] not in {LOGIN.host, *NODE_NAMES}:
+        if prompt["user"] != LOGIN.user or prompt["host"] not in {LOGIN.host, *PLATFORM.node_hosts}:
             problems.append(f"prompt {prompt.group()} is neither the platform's login node {LOGIN.host} "
                             "nor one of its nodes")
     for name in PLATFORM_NAME.finditer(line):

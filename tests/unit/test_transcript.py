@@ -195,6 +195,16 @@ def test_a_node_name_keeps_its_node_through_the_output_and_inside_elisions():
     assert not output_matches(shown, "scheduler on cp3705 at 10:00\nworker on cp3702\nscheduler on cp3702 again", NODES)
 
 
+def test_a_host_name_stands_for_host_names_and_a_node_name_for_node_names():
+    """Where a node's host name differs from Slurm's name of it (cp3702-mp2, cp3702), a page that
+    shows one where the program prints the other is wrong, whichever node the job ran on."""
+    both = NODES | {f"{node}-mp2" for node in NODES}
+    assert output_matches(["Node: cp3702-mp2"], "Node: cp3705-mp2", both)
+    assert not output_matches(["Node: cp3702-mp2"], "Node: cp3705", both)
+    assert not output_matches(["Node: cp3702"], "Node: cp3705-mp2", both)
+    assert output_matches(["cp3702 is cp3702-mp2"], "cp3705 is cp3705-mp2", both)
+
+
 def test_without_the_platforms_nodes_a_node_name_is_plain_text():
     assert not output_matches(["on cp3702"], "on cp3703")
     assert output_matches(["on cp3702"], "on cp3702")

@@ -106,6 +106,15 @@ class Platform:
     def node_names(self) -> list[str]:
         return [name for group in self.nodes for name in group.names]
 
+    def node_host(self, node: str) -> str:
+        """The host name of the node Slurm calls `node`: what `hostname` prints there."""
+        return self.site.node_host.format(node=node)
+
+    @property
+    def node_hosts(self) -> list[str]:
+        """The host names of the nodes, in the order of `node_names`."""
+        return [self.node_host(name) for name in self.node_names]
+
     @property
     def has_gpus(self) -> bool:
         return any(group.gpus for group in self.nodes)

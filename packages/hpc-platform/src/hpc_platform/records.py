@@ -58,6 +58,9 @@ class Site:
     # .html ("support" -> "help/support"), the same in every language.
     pages: dict[str, str] = field(default_factory=dict)
     usage_fees: bool | None = None
+    # A compute node's host name (`hostname`, a shell's prompt there) from its Slurm name, which
+    # may differ: "{node}-mp2" makes cp3705's "cp3705-mp2".
+    node_host: str = "{node}"
 
     def page_url(self, name: str, language: str) -> str | None:
         """A page of the platform's documentation in `language` (else its first language)."""

@@ -310,7 +310,7 @@ def slurmd_command(paths: Paths, layout: Layout, node: Node) -> list:
               'shift 4 && if [ "$1" != - ]; then mount --bind "$1" "$2"; fi && shift 2 && exec "$@"')
     memory = cgroups.bind_arguments(paths) if layout.memory_cgroups else ["-", "-"]
     return ["unshare", "--uts", "--mount", "--propagation", "private", "--", "sh", "-c", inside,
-            "sh", node.name, paths.state / "etc" / "hosts", node_folder(paths, node) / "tmp",
+            "sh", node.host_name, paths.state / "etc" / "hosts", node_folder(paths, node) / "tmp",
             paths.state / "tmp", *memory, *command]
 
 

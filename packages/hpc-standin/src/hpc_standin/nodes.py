@@ -5,7 +5,8 @@ meets are the platform's, whatever the machine. The machine's real cores are sha
 `machine_cpus_of` and `bind_task`, since Slurm cannot pin a task to cores the machine lacks.
 
 Each node is a `slurmd` of its own, started in a UTS and mount namespace (`unshare`): there it has
-the node's host name, a private /etc/hosts that names every node (the host's file is untouched),
+the node's host name (the platform's, which may differ from Slurm's name of the node), a private
+/etc/hosts that names every node (the host's file is untouched),
 and its own node-local folder over the shared path of the jobs' folders, so a job's
 $SLURM_TMPDIR exists on its node only. All nodes share the host's network namespace and its
 loopback address, each slurmd on a port of its own, so every service stays on loopback. One
@@ -40,6 +41,11 @@ class Node:
     memory_mb: int
     gpus: int = 0
     gpu_type: str = ""
+    host: str = ""  # its host name, where the platform's differs from Slurm's name of the node
+
+    @property
+    def host_name(self) -> str:
+        return self.host or self.name
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ def layout_path(paths: Paths) -> Path:
 def platform_layout(platform: Platform) -> list[Node]:
     """Every node of the platform, with its group's cores, memory and GPUs."""
     return [Node(name, LOOPBACK, group.cores, group.memory_mb, group.gpus.count if group.gpus else 0,
-                 group.gpus.type if group.gpus else "")
+                 group.gpus.type if group.gpus else "", platform.node_host(name))
             for group in platform.nodes for name in group.names]
 
 
@@ -123,7 +129,7 @@ def decide_layout(platform: Platform) -> Layout:
 def hosts_file(layout: Layout) -> str:
     """/etc/hosts as each node sees it: loopback, the controller's machine, every node."""
     lines = [f"{LOOPBACK} localhost", f"{LOOPBACK} {layout.controller_host}"]
-    lines += [f"{node.address} {node.name}" for node in layout.nodes]
+    lines += [" ".join(dict.fromkeys([node.address, node.name, node.host_name])) for node in layout.nodes]
     return "# /etc/hosts of the stand-in's nodes (bind-mounted in each node's namespace).\n" + \
         "\n".join(lines) + "\n"
 

@@ -114,7 +114,7 @@ def harness_page(request, tmp_path_factory) -> Page:
     platform = platform_of(request.config)
     page = Page(path, base / "home", base / "scratch", login_of(request.config),
                 update=request.config.getoption("--update-transcripts"),
-                hosts=frozenset(platform.node_names) if platform else frozenset(),
+                hosts=frozenset(platform.node_names + platform.node_hosts) if platform else frozenset(),
                 job_grace=float(request.config.getini("harness_job_grace")),
                 process_grace=float(request.config.getini("harness_process_grace")),
                 processes_before={child.pid for child in psutil.Process().children(recursive=True)})

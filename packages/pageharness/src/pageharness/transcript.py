@@ -142,20 +142,34 @@ def _normal(line: str) -> str:
 def _line_match(pattern: str, line: str, hosts: frozenset[str]) -> list[tuple[str, str]] | None:
     """None if `line` does not match `pattern`, else the (shown, real) pairs of its host names.
 
-    A host name of the platform on the page stands for any of them: a job lands on whichever node
-    is free. Which name stands for which is checked over the whole output (see `align`)."""
+    A host name of the platform on the page stands for any of them of the same form: a job lands
+    on whichever node is free, but a node's name as Slurm gives it (cp3702) and as its host name
+    (cp3702-mp2), where a platform has both, are not interchangeable. Which name stands for which
+    is checked over the whole output (see `align`)."""
     pattern, line = _normal(pattern), _normal(line)
     shown = _host_words(hosts).findall(pattern) if hosts else []
     if ELLIPSIS not in pattern and not shown:
         return [] if pattern == line else None
-    any_host = "(" + "|".join(map(re.escape, sorted(hosts, key=len, reverse=True))) + ")"
     pieces = []
     for part in pattern.split(ELLIPSIS):
         words = _host_words(hosts).split(part) if hosts else [part]
         # split() keeps the names it splits on at the odd places
-        pieces.append("".join(any_host if index % 2 else re.escape(word) for index, word in enumerate(words)))
+        pieces.append("".join(_any_host_like(word, hosts) if index % 2 else re.escape(word)
+                              for index, word in enumerate(words)))
     match = re.fullmatch(".*".join(pieces), line, re.DOTALL)
     return None if match is None else list(zip(shown, match.groups()))
+
+
+def _form(name: str) -> str:
+    """A name with its digits as 0: cp3702 and cp3705 have one form, cp3702-mp2 another."""
+    return re.sub(r"\d", "0", name)
+
+
+@functools.lru_cache(maxsize=64)
+def _any_host_like(name: str, hosts: frozenset[str]) -> str:
+    """A group matching any of `hosts` of the same form as `name`."""
+    alike = sorted((host for host in hosts if _form(host) == _form(name)), key=len, reverse=True)
+    return "(" + "|".join(map(re.escape, alike)) + ")"
 
 
 @functools.lru_cache(maxsize=8)

@@ -74,6 +74,10 @@ def node_facts(platform: Platform, language: str) -> dict[str, str]:
     cpu = [group for group in groups if not group.gpus]
     gpu = [group for group in groups if group.gpus and len(group.names) == 1]
     facts = {}
+    if groups:
+        # One node as Slurm names it and as its own programs (hostname) do, where they differ.
+        first = groups[0].names[0]
+        facts.update({"node_example": literal(first), "node_host_example": literal(platform.node_host(first))})
     if len(cpu) == 1:
         facts.update({
             "cpu_nodes": node_run(cpu[0].names),
