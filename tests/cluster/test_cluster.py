@@ -86,7 +86,7 @@ def test_the_gpu_nodes_gpus_are_scheduled(sh):
     gpu = next(group for group in PLATFORM.groups_of(PARTITION) if group.gpus)  # the default partition's
     out = sh(f"srun -t 1 --gpus-per-node={gpu.gpus.type}:{gpu.gpus.count} printenv CUDA_VISIBLE_DEVICES; "
              "srun -t 1 --gres=gpu bash -c 'hostname; printenv CUDA_VISIBLE_DEVICES'").stdout.split()
-    assert out == [",".join(map(str, range(gpu.gpus.count))), gpu.names[0], "0"], out
+    assert out == [",".join(map(str, range(gpu.gpus.count))), PLATFORM.node_host(gpu.names[0]), "0"], out
     refused = sh(f"srun -t 1 --gpus-per-node={gpu.gpus.count + 1} true 2>&1", ok=False)
     assert refused.returncode and "Requested node configuration is not available" in refused.stdout
 

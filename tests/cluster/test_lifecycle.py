@@ -208,7 +208,7 @@ def test_a_node_whose_slurmd_dies_is_marked_down_and_up_brings_it_back(instance,
     assert node_state(env, node) in ("idle", "mixed")
     ran = subprocess.run(["srun", f"--nodelist={node}", "--time=1", "hostname"], env=env, cwd=tmp_path,
                          text=True, capture_output=True, timeout=120)
-    assert ran.stdout.split() == [node], ran.stderr
+    assert ran.stdout.split() == [PLATFORM.node_host(node)], ran.stderr
     # The lost job's processes, orphaned by the dead slurmd, were killed when the node came back.
     wait_for(lambda: not [pid for pid in processes_of(instance) if "sleep 600" in cmdline(pid)], 60)
 

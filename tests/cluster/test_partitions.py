@@ -151,7 +151,7 @@ def test_exclude_keeps_a_job_off_the_excluded_nodes(cluster_env, home):
     nodes = [name for group in PLATFORM.groups_of(DEFAULT.name) for name in group.names]
     out = cluster_env.run(f"srun --exclude={','.join(nodes[:-1])} --time=00:01:00 --mem=100M hostname", home,
                           timeout=300)
-    assert out.returncode == 0 and out.stdout.split() == [nodes[-1]], out.stdout + out.stderr
+    assert out.returncode == 0 and out.stdout.split() == [PLATFORM.node_host(nodes[-1])], out.stdout + out.stderr
     refused(cluster_env, home, f"--exclude={','.join(nodes)} --time=00:05:00", REFUSED_NODES)
 
 
