@@ -107,3 +107,15 @@ def test_no_catalog_is_touched_and_none_goes_stale(changed_site):
     changed = {pot: sorted(after.get(pot, set()) ^ before.get(pot, set()))
                for pot in after.keys() | before.keys() if after.get(pot) != before.get(pot)}
     assert not changed, f"messages changed with a core count, so catalogs need editing: {changed}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_owners_show_as_platform_toml_writes_them(language):
+    """An owner such as "A. Blais" is a name in its cell, not an item of an enumerated list."""
+    from tests.site.builtsite import PLATFORM, soup
+
+    page = soup(language, "howto/where-to-run")
+    owners = {", ".join(group.owners) for group in PLATFORM.nodes if group.owners}
+    cells = {" ".join(cell.get_text().split()) for cell in page.find("article").select("td.platform-value")}
+    assert owners <= cells, f"{language}/howto/where-to-run.html: owners shown as {sorted(cells - owners)}"
+    assert not page.find("article").select("table ol"), f"{language}/howto/where-to-run.html: a list in a table"

@@ -140,8 +140,12 @@ def closure(platform: Platform, entries: set[str]) -> set[str]:
 
 
 def write_pip_conf(paths: Paths) -> None:
-    """The platform's PIP_CONFIG_FILE: `pip install --no-index` finds the wheelhouse."""
-    write_if_changed(paths.pip_conf, f"[global]\nfind-links = {paths.wheelhouse / WHEEL_DIR}\n")
+    """The platform's PIP_CONFIG_FILE: `pip install --no-index` finds the wheelhouse.
+
+    The stand-in may run as root (CI does), a reader never does: pip's warning to root, which an
+    install outside a virtual environment prints, is not the platform's (root-user-action)."""
+    write_if_changed(paths.pip_conf, f"[global]\nfind-links = {paths.wheelhouse / WHEEL_DIR}\n"
+                                     "root-user-action = ignore\n")
 
 
 def help_text(module: Module, version: str, **fields) -> str:

@@ -12,6 +12,7 @@ sphinx_hpc_platform.facts loads this extension: the tables read the platform fil
 """
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from itertools import chain
 
@@ -40,6 +41,12 @@ def value(text: str) -> Cell:
     return Cell(text, False)
 
 
+def plain(text: str) -> str:
+    """`text` as reST that shows it as it is: every ASCII punctuation mark escaped, so that a name
+    such as "A. Blais" is not read as an item of an enumerated list, nor "*" as emphasis."""
+    return "".join(f"\\{char}" if char in string.punctuation else char for char in text)
+
+
 def node_rows(platform: Platform, language: str) -> list[list[Cell]]:
     groups = platform.nodes
     with_gpus, with_disk = platform.has_gpus, any(g.local_disk for g in groups)
@@ -61,7 +68,7 @@ def node_rows(platform: Platform, language: str) -> list[list[Cell]]:
         if with_disk:
             row.append(value(str(group.local_disk)) if group.local_disk else message("none"))
         if with_owners:
-            row.append(value(", ".join(group.owners)) if group.owners else message("none"))
+            row.append(value(plain(", ".join(group.owners))) if group.owners else message("none"))
         rows.append(row)
     return rows
 
