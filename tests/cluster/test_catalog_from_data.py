@@ -42,10 +42,10 @@ def test_a_changed_module_list_changes_module_avail(cluster_env, tmp_path):
     # The copy's own state; the software already built for the site (its cache) is reused.
     env = {key: value for key, value in cluster_env.environ(home).items()
            if not key.startswith(("LMOD", "MODULE", "__LMOD", "_LM", "SLURM"))}
-    env.update(IQ_CLUSTER_STATE=str(tmp_path / "state"), IQ_CLUSTER_CACHE=str(cluster_env.paths.cache))
+    env.update(HPC_STANDIN_STATE=str(tmp_path / "state"), HPC_STANDIN_CACHE=str(cluster_env.paths.cache))
     written = standin(copy, env, "catalog")
     assert written.returncode == 0, written.stderr
-    before = module_avail(REPO / "platform.toml", dict(env, IQ_CLUSTER_STATE=str(cluster_env.paths.state)),
+    before = module_avail(REPO / "platform.toml", dict(env, HPC_STANDIN_STATE=str(cluster_env.paths.state)),
                           home, "gcc", "cmake")
     after = module_avail(copy, env, home, "gcc", "cmake")
     assert re.findall(r"^(?:gcc|cmake)/\S+$", before, re.MULTILINE) == ["gcc/12.3"], before

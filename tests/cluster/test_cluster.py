@@ -13,10 +13,11 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from hpc_standin.software import SPEC, build_of, package_requirements
+from hpc_standin.recipe import Recipe
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM = hpc_platform.load(REPO / "platform.toml")
+RECIPE = Recipe.of(PLATFORM)  # the site's standin.toml
 PARTITION = PLATFORM.default_partition.name
 MAX_DAYS = PLATFORM.default_partition.time_limit_days
 HOST = PLATFORM.login.host
@@ -72,11 +73,12 @@ def test_default_partition_is_up_and_idle(sh):
 
 
 def test_preemptible_partitions_grace_time_is_the_stand_ins(sh):
-    """The grace time is the stand-in's shorter one (software.toml [slurm]); the pages state the
+    """The grace time is the stand-in's shorter one (standin.toml [slurm]); the pages state the
     platform's. The other partitions give their jobs none: they are not preempted."""
     for partition in PLATFORM.partitions:
         out = sh(f"scontrol show partition {partition.name}").stdout
-        grace = min(partition.preemption.grace_seconds, SPEC["slurm"]["grace_seconds"]) if partition.preemption else 0
+        stand_ins = RECIPE.data["slurm"]["grace_seconds"]
+        grace = min(partition.preemption.grace_seconds, stand_ins) if partition.preemption else 0
         assert f"GraceTime={grace} " in out and "PreemptMode=REQUEUE" in out, out
 
 
@@ -154,7 +156,7 @@ def test_venv_installs_qutip_from_the_wheelhouse(sh, home):
     """Without scipy-stack, as source/howto/compute-node.rst does: pip brings NumPy and SciPy, and
     qutip imports (compiled against NumPy 1, it takes the guide's NumPy 1)."""
     qutip = PLATFORM.packages["qutip"].version
-    numpy = next(r for r in SPEC["wheelhouse"]["requirements"] if r.startswith("numpy==")).split("==")[1]
+    numpy = next(r for r in RECIPE.requirements if r.startswith("numpy==")).split("==")[1]
     out = sh("module load python/3.11.5 && virtualenv --no-download $HOME/venv/x && "
              f". $HOME/venv/x/bin/activate && pip install --no-index qutip=={qutip} && "
              "python -c 'import qutip, numpy; print(qutip.__version__, numpy.__version__)'").stdout
@@ -162,13 +164,13 @@ def test_venv_installs_qutip_from_the_wheelhouse(sh, home):
 
 
 def test_scipy_stack_versions_hold_their_builds_numpy(sh):
-    """software.toml's builds: the versions a build lists get its NumPy, and `module help` says so."""
+    """standin.toml's builds: the versions a build lists get its NumPy, and `module help` says so."""
     for version in PLATFORM.modules["scipy-stack"].versions:
-        numpy = next(r for r in package_requirements("scipy-stack", version) if r.startswith("numpy=="))
+        numpy = next(r for r in RECIPE.package_requirements("scipy-stack", version) if r.startswith("numpy=="))
         out = sh(f"module load python/3.11.5 scipy-stack/{version} && "
                  "python -c 'import numpy; print(numpy.__version__)'").stdout
         assert out.split() == [numpy.split("==")[1]], version
-        if build_of("scipy-stack", version)[0]:
+        if RECIPE.build_of("scipy-stack", version)[0]:
             assert "may hold another NumPy" in sh(f"module help scipy-stack/{version} 2>&1").stdout
 
 
@@ -178,7 +180,8 @@ def test_quspin_installs_over_the_numpy2_scipy_stack(sh, home):
     of it in the virtual environment."""
     quspin = PLATFORM.packages["quspin"]
     stack = next(entry for entry in quspin.modules if entry.startswith("scipy-stack/"))
-    numpy = next(r for r in package_requirements("scipy-stack", stack.partition("/")[2]) if r.startswith("numpy=="))
+    numpy = next(r for r in RECIPE.package_requirements("scipy-stack", stack.partition("/")[2])
+                 if r.startswith("numpy=="))
     out = sh(f"module load {' '.join(quspin.modules)} && virtualenv -q --no-download $HOME/venv/q && "
              ". $HOME/venv/q/bin/activate && pip install -q --no-index quspin && "
              "python -c 'import importlib.metadata as m, sys, quspin, numpy; "

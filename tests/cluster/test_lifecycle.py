@@ -34,8 +34,8 @@ class Instance:
 
 
 def cluster(instance: Instance, *args: str, **environ: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "IQ_CLUSTER_STATE"} | environ
-    env["IQ_CLUSTER_CACHE"] = str(instance.cache)  # the software built for the suite's own instance
+    env = {key: value for key, value in os.environ.items() if key != "HPC_STANDIN_STATE"} | environ
+    env["HPC_STANDIN_CACHE"] = str(instance.cache)  # the software built for the suite's own instance
     return subprocess.run([str(Path(sys.executable).parent / "hpc-standin"), "--platform", str(instance.site),
                            *args], env=env, text=True, capture_output=True, timeout=600)
 
@@ -258,7 +258,7 @@ def test_without_namespaces_one_node_and_multi_node_examples_fail_saying_why(ins
     (pages / "pytest.ini").write_text(f"[pytest]\naddopts = -p no:doctest\nharness_pages = .\n"
                                       f"platform_file = {REPO / 'platform.toml'}\n")
     shutil.copy(REPO / "tests" / "harness" / "fixtures" / "twonodes.rst", pages)
-    env = dict(os.environ, IQ_CLUSTER_STATE=str(instance.state), IQ_CLUSTER_CACHE=str(instance.cache))
+    env = dict(os.environ, HPC_STANDIN_STATE=str(instance.state), HPC_STANDIN_CACHE=str(instance.cache))
     result = subprocess.run([sys.executable, "-m", "pytest", "--platform=standin", "-p", "no:cacheprovider",
                              "-p", "no:xdist", "twonodes.rst"], cwd=pages, env=env, text=True,
                             capture_output=True, timeout=300)

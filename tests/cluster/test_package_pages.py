@@ -4,7 +4,7 @@ installs as its page installs it, and imports at the page's version.
 As on the page: its modules loaded, `virtualenv --no-download`, `pip install --no-index --upgrade
 pip`, then `pip install --no-index` of the package at its version and of each optional package at
 its own; each other version of the package in an environment of its own. An optional package the
-stand-in cannot give (software.toml [wheelhouse.left_out]) is a skipped case that says why.
+stand-in cannot give (standin.toml [wheelhouse.left_out]) is a skipped case that says why.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from hpc_standin.software import SPEC, canonical
+from hpc_standin.recipe import Recipe
+from hpc_standin.software import canonical
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = hpc_platform.load(REPO / "platform.toml").packages
-LEFT_OUT = {canonical(name): why for name, why in SPEC["wheelhouse"].get("left_out", {}).items()}
+PLATFORM = hpc_platform.load(REPO / "platform.toml")
+PACKAGES = PLATFORM.packages
+LEFT_OUT = {canonical(name): why for name, why in Recipe.of(PLATFORM).wheelhouse.get("left_out", {}).items()}
 # Imports each distribution named (its module: the name, - as _) and prints the version installed.
 CHECK = ("import importlib, importlib.metadata, sys\n"
          "for name in sys.argv[1:]:\n"

@@ -94,8 +94,8 @@ def lab_instance(tmp_path):
     # Nothing of another platform's login shell or of the outer pytest run: the inner run decides
     # alone that it runs on the lab's stand-in.
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("IQ_CLUSTER", "LMOD_", "SLURM_", "PYTEST_"))}
-    env.update(IQ_CLUSTER_STATE=str(state), IQ_CLUSTER_CACHE=str(tmp_path / "cache"))
+           if not key.startswith(("HPC_STANDIN_PLATFORM", "LMOD_", "SLURM_", "PYTEST_"))}
+    env.update(HPC_STANDIN_STATE=str(state), HPC_STANDIN_CACHE=str(tmp_path / "cache"))
     yield env, state
     if state.exists():  # the run failed to stop it: no daemon may outlive the test
         subprocess.run([HPC_STANDIN, "--platform", LAB / "platform.toml", "down"], env=env)

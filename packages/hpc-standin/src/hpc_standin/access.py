@@ -2,7 +2,7 @@
 
 platform.toml says who may use a partition (everyone; the groups that own its nodes; the groups
 that share one of its nodes) and who owns each node. The platform does not publish its accounts,
-so the stand-in names one per owner from software.toml [slurm] `owner_account` ("def-{surname}":
+so the stand-in names one per owner from the site's recipe, [slurm] `owner_account` ("def-{surname}":
 A. Blais's group is def-blais), and gives each restricted partition the accounts of its groups
 (AllowAccounts). The reader's own account is platform.toml's [login] account, which no group's is:
 the guide's reader is a member of no owner's group, and Slurm refuses their jobs on the others'
@@ -16,16 +16,14 @@ import unicodedata
 
 from hpc_platform import Partition, Platform
 
-from .software import SPEC
-
-DEFAULT_OWNER_ACCOUNT = "{surname}"
+from .recipe import Recipe
 
 
-def owner_account(owner: str) -> str:
+def owner_account(platform: Platform, owner: str) -> str:
     """The account of an owner's group: "D. Sénéchal" -> def-senechal (with "def-{surname}")."""
     plain = unicodedata.normalize("NFKD", owner).encode("ascii", "ignore").decode()
     surname = re.sub(r"[^a-z0-9]", "", plain.split()[-1].lower())
-    return SPEC.get("slurm", {}).get("owner_account", DEFAULT_OWNER_ACCOUNT).format(surname=surname)
+    return Recipe.of(platform).owner_account.format(surname=surname)
 
 
 def allowed_accounts(platform: Platform, partition: Partition) -> list[str] | None:
@@ -33,7 +31,7 @@ def allowed_accounts(platform: Platform, partition: Partition) -> list[str] | No
     if partition.access == "everyone":
         return None
     owners = {owner for group in platform.groups_of(partition.name) for owner in group.owners}
-    return sorted({owner_account(owner) for owner in owners})
+    return sorted({owner_account(platform, owner) for owner in owners})
 
 
 def accounts(platform: Platform) -> list[str]:

@@ -3,7 +3,7 @@
 No code per module: what a module is (its versions, default, aliases, type, what it needs loaded
 first, sticky, what each version loads and sets, which tree holds it and which tree it opens)
 comes from platform.toml, and how the stand-in provides it (an interpreter, Python packages on
-PYTHONPATH, or only its name) from software.toml. The trees are regenerated at each `up` (they are
+PYTHONPATH, or only its name) from the site's recipe (recipe.py). The trees are regenerated at each `up` (they are
 small) under <state>/modules: `custom/` for the core modules, on the module path from login, and
 one `<environment>/Core/` per software environment, which a module's `opens` adds to the module
 path, as gentoo/2023 adds StdEnv/2023's on the platform. Each holds one .lua per version, and a
@@ -24,24 +24,14 @@ from pathlib import Path
 from hpc_platform import Module, Platform
 
 from .config import Paths, write_if_changed
-from .software import (
-    INTERPRETER,
-    WHEEL_DIR,
-    Sandbox,
-    build_of,
-    build_versions,
-    package_requirements,
-    package_stack,
-    provides,
-    recipe,
-    stack_prefix,
-)
+from .recipe import Recipe
+from .software import Sandbox, stack_prefix, wheel_folder
 
 
-def setenv_lines(module: Module, version: str | None) -> str:
+def setenv_lines(recipe: Recipe, module: Module, version: str | None) -> str:
     """The recipe's `setenv` table as Lua lines."""
     return "".join(f'setenv("{key}", "{value.format(version=version or "")}")\n'
-                   for key, value in recipe(module.name).get("setenv", {}).items())
+                   for key, value in recipe.module(module.name).get("setenv", {}).items())
 
 
 def lua_string(text: str) -> str:
@@ -75,7 +65,7 @@ def sets_lines(module: Module) -> str:
 def write_catalog(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
     writer = CatalogWriter(paths, platform, sandboxes)
     for module in platform.modules.values():
-        kind = provides(module.name)
+        kind = writer.recipe.provides(module.name)
         for version in module.versions or (None,):
             if kind == "interpreter":
                 writer.interpreter(module, next(s for s in sandboxes if s.module_version == version))
@@ -84,7 +74,7 @@ def write_catalog(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) ->
             else:
                 writer.named(module, version)
         writer.modulerc(module)
-    write_pip_conf(paths)
+    write_pip_conf(paths, writer.recipe)
     writer.remove_others()
 
 
@@ -139,29 +129,30 @@ def closure(platform: Platform, entries: set[str]) -> set[str]:
     return found
 
 
-def write_pip_conf(paths: Paths) -> None:
+def write_pip_conf(paths: Paths, recipe: Recipe) -> None:
     """The platform's PIP_CONFIG_FILE: `pip install --no-index` finds the wheelhouse.
 
     The stand-in may run as root (CI does), a reader never does: pip's warning to root, which an
     install outside a virtual environment prints, is not the platform's (root-user-action)."""
-    write_if_changed(paths.pip_conf, f"[global]\nfind-links = {paths.wheelhouse / WHEEL_DIR}\n"
+    write_if_changed(paths.pip_conf, f"[global]\nfind-links = {wheel_folder(paths, recipe)}\n"
                                      "root-user-action = ignore\n")
 
 
-def help_text(module: Module, version: str, **fields) -> str:
-    """software.toml's `help` for the module (its build's, if a build serves this version), or its
+def help_text(recipe: Recipe, module: Module, version: str, **fields) -> str:
+    """The recipe's `help` for the module (its build's, if a build serves this version), or its
     description and what stands in for it."""
-    spec = recipe(module.name)
+    spec = recipe.module(module.name)
     values = {"name": module.name, "version": version, "versions": ", ".join(module.versions),
-              "build_versions": ", ".join(build_versions(module.name, version, module.versions)), **fields}
-    help_template = build_of(module.name, version)[1].get("help", spec.get("help"))
+              "build_versions": ", ".join(recipe.build_versions(module.name, version, module.versions)),
+              **fields}
+    help_template = recipe.build_of(module.name, version)[1].get("help", spec.get("help"))
     if help_template:
         return help_template.format(**values)
-    return f"{description(module, version)} ({module.full_name(version)}).\nStand-in: {stand_in(spec)}"
+    return f"{description(recipe, module, version)} ({module.full_name(version)}).\nStand-in: {stand_in(spec)}"
 
 
-def description(module: Module, version: str) -> str:
-    spec = recipe(module.name)
+def description(recipe: Recipe, module: Module, version: str) -> str:
+    spec = recipe.module(module.name)
     text = spec.get("description") or f"the platform's {module.name} module"
     return text.format(version=version or "")
 
@@ -177,13 +168,13 @@ def stand_in(spec: dict) -> str:
     return spec["stands_in"].format(probe=first)
 
 
-def common_lines(paths: Paths, module: Module, version: str | None) -> str:
+def common_lines(paths: Paths, recipe: Recipe, module: Module, version: str | None) -> str:
     """What every modulefile of the module has: its type label, sticky, the modules it needs (a
     python-packages module needs the interpreter its packages were built for, said or not), the
     tree it opens, what it loads and what it sets."""
     needs = list(module.needs)
-    if provides(module.name) == "python-packages" and INTERPRETER not in needs:
-        needs.append(INTERPRETER)
+    if recipe.provides(module.name) == "python-packages" and recipe.interpreter not in needs:
+        needs.append(recipe.interpreter)
     lines = []
     if module.type:
         lines.append(f'add_property("type_", "{module.type}")')
@@ -209,6 +200,7 @@ def common_lines(paths: Paths, module: Module, version: str | None) -> str:
 class CatalogWriter:
     def __init__(self, paths: Paths, platform: Platform, sandboxes: list[Sandbox]):
         self.paths, self.platform, self.sandboxes = paths, platform, sandboxes
+        self.recipe = Recipe.of(platform)
         self.written: set[Path] = set()
 
     def put(self, path: Path, text: str) -> None:
@@ -250,7 +242,7 @@ class CatalogWriter:
         self.write(module, version, f"""\
 help({lua_string(text)})
 whatis("Description: Python {version} (stand-in interpreter: Python {host.version})")
-{common_lines(self.paths, module, version)}family("python")
+{common_lines(self.paths, self.recipe, module, version)}family("python")
 local root = "{sandbox.root}"
 prepend_path("PATH", pathJoin(root, "bin"))
 setenv("EBROOTPYTHON", root)
@@ -262,29 +254,29 @@ setenv("PIP_CONFIG_FILE", "{self.paths.pip_conf}")
     def python_packages(self, module: Module, version: str) -> None:
         """Packages built per python module go on PYTHONPATH; each python module's build is made
         for the interpreter that actually runs it."""
-        stack = package_stack(module.name, version)
-        packages = ", ".join(package_requirements(module.name, version))
+        stack = self.recipe.package_stack(module.name, version)
+        packages = ", ".join(self.recipe.package_requirements(module.name, version))
         prefixes = "\n".join(
             f'   ["{s.module_version}"] = {{ "{stack_prefix(self.paths, stack, s.module_version)}", '
             f'"python{s.host.minor}" }},' for s in self.sandboxes)
         libraries = 'prepend_path("LD_LIBRARY_PATH", pathJoin(prefix, "lib"))\n' \
-            if recipe(module.name).get("libraries") else ""
+            if self.recipe.module(module.name).get("libraries") else ""
         self.write(module, version, f"""\
-help({lua_string(help_text(module, version, packages=packages))})
-{common_lines(self.paths, module, version)}local builds = {{
+help({lua_string(help_text(self.recipe, module, version, packages=packages))})
+{common_lines(self.paths, self.recipe, module, version)}local builds = {{
 {prefixes}
 }}
-local build = builds[os.getenv("EBVERSION{INTERPRETER.upper()}")]
+local build = builds[os.getenv("EBVERSION{self.recipe.interpreter.upper()}")]
 local prefix = build[1]
 prepend_path("PYTHONPATH", pathJoin(prefix, "lib", build[2], "site-packages"))
 prepend_path("PATH", pathJoin(prefix, "bin"))
-{libraries}{setenv_lines(module, version)}""")
+{libraries}{setenv_lines(self.recipe, module, version)}""")
 
     def named(self, module: Module, version: str | None) -> None:
         """A module the stand-in cannot provide: it names the platform's, and says what stands in."""
         variable = f"EBVERSION{module.name.upper().replace('-', '')}"
         marker = f'setenv("{variable}", "{version.lstrip(".")}")\n' if version else ""
         self.write(module, version, f"""\
-help({lua_string(help_text(module, version))})
-whatis("Description: {description(module, version)}")
-{common_lines(self.paths, module, version)}{marker}{setenv_lines(module, version)}""")
+help({lua_string(help_text(self.recipe, module, version))})
+whatis("Description: {description(self.recipe, module, version)}")
+{common_lines(self.paths, self.recipe, module, version)}{marker}{setenv_lines(self.recipe, module, version)}""")

@@ -31,11 +31,11 @@ class Paths:
 
     @classmethod
     def for_site(cls, platform_file: Path) -> Paths:
-        """IQ_CLUSTER_STATE and IQ_CLUSTER_CACHE, else the defaults of the site of `platform_file`:
+        """HPC_STANDIN_STATE and HPC_STANDIN_CACHE, else the defaults of the site of `platform_file`:
         the cache in its build/, the state in a folder of this user's for that site."""
         site = platform_file.resolve().parent
-        state = os.environ.get("IQ_CLUSTER_STATE")
-        cache = Path(os.environ.get("IQ_CLUSTER_CACHE") or site / "build")
+        state = os.environ.get("HPC_STANDIN_STATE")
+        cache = Path(os.environ.get("HPC_STANDIN_CACHE") or site / "build")
         return cls(Path(state).resolve() if state else default_state(site), cache.resolve())
 
     # Lock files live beside the state, which `down` removes.
@@ -83,7 +83,7 @@ def default_state(site: Path) -> Path:
         owner.mkdir(mode=0o711)
     except FileExistsError:
         if owner.is_symlink() or owner.stat().st_uid != os.getuid():
-            raise ClusterError(f"{owner} belongs to another user: set IQ_CLUSTER_STATE") from None
+            raise ClusterError(f"{owner} belongs to another user: set HPC_STANDIN_STATE") from None
     owner.chmod(0o711)
     digest = hashlib.sha256(str(site).encode()).hexdigest()[:8]
     return owner / f"{site.name}-{digest}"

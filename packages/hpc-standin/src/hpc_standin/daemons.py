@@ -26,7 +26,7 @@ from hpc_platform.slurm import SlurmJobs, subprocess_runner
 from . import access, cgroups
 from .config import PACKAGE, ClusterError, Paths, log
 from .nodes import Layout, Node, decide_layout, hosts_file, layout_path, machine_cpus_of, machine_cpus_path, node_folder
-from .software import SPEC
+from .recipe import Recipe
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def daemon_env(paths: Paths) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "PIP_"))}
     env["SLURM_CONF"] = str(paths.slurm_conf)
     # Marks every process of this instance (slurmstepd included) so `down` can find leftovers.
-    env["IQ_CLUSTER_INSTANCE"] = str(paths.state)
+    env["HPC_STANDIN_INSTANCE"] = str(paths.state)
     return env
 
 
@@ -133,7 +133,7 @@ def check_reachable_by(folder: Path, user: pwd.struct_passwd) -> None:
         if parent.exists() and parent.stat().st_uid != user.pw_uid and \
                 not parent.stat().st_mode & 0o001:
             raise ClusterError(f"user munge cannot reach {folder}: {parent} is not traversable "
-                               f"by others; choose another IQ_CLUSTER_STATE")
+                               f"by others; choose another HPC_STANDIN_STATE")
 
 
 # --- slurm -------------------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def partition_lines(platform: Platform, layout: Layout) -> str:
         if allowed:
             line += f" AllowAccounts={','.join(allowed)}"
         if partition.preemption:
-            line += f" PriorityTier=1 GraceTime={grace_seconds(partition)}"
+            line += f" PriorityTier=1 GraceTime={grace_seconds(platform, partition)}"
         else:
             line += f" PriorityTier={3 if partition.default else 2}"
         lines.append(line)
@@ -199,11 +199,10 @@ def nodes_of(platform: Platform, layout: Layout, partition: str) -> list[str]:
     return [name for group in platform.groups_of(partition) for name in group.names]
 
 
-def grace_seconds(partition: Partition) -> int:
-    """The platform's grace time, or the stand-in's shorter one (software.toml [slurm]): a page's
-    preemption example then waits seconds, not the platform's minute, while it states the latter."""
-    platforms = partition.preemption.grace_seconds
-    return min(platforms, SPEC.get("slurm", {}).get("grace_seconds", platforms))
+def grace_seconds(platform: Platform, partition: Partition) -> int:
+    """The platform's grace time, or the recipe's shorter one ([slurm]): a page's preemption
+    example then waits seconds, not the platform's minute, while it states the latter."""
+    return Recipe.of(platform).grace_seconds(partition.preemption.grace_seconds)
 
 
 def node_lines(layout: Layout) -> str:
@@ -338,7 +337,7 @@ def cancel_jobs(paths: Paths) -> None:
 
 def leftover_processes(paths: Paths) -> list[int]:
     """Processes that carry this instance's mark (slurmstepd and their children), but not us."""
-    mark = f"IQ_CLUSTER_INSTANCE={paths.state}".encode()
+    mark = f"HPC_STANDIN_INSTANCE={paths.state}".encode()
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():

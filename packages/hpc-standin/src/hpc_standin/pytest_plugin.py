@@ -1,6 +1,6 @@
 """pytest plugin (entry point `hpc-standin`): the platform the tests and the pages run on.
 
-On the real platform (Lmod initialised and Slurm's sinfo present, IQ_CLUSTER not "standin") the
+On the real platform (Lmod initialised and Slurm's sinfo present, HPC_STANDIN_PLATFORM not "standin") the
 tests use it as it is. Elsewhere the stand-in of the site's platform.toml (ini `platform_file`) is
 started the first time a test needs it, not before: a run of unit tests never starts it. The
 session's controller holds a shared lock on the instance for the whole run and, at the end, stops
@@ -35,8 +35,8 @@ STARTED_BY_PYTEST = ".started-by-pytest"  # in the state folder: the instance a 
 
 
 def on_real_platform(paths: Paths | None = None) -> bool:
-    """IQ_CLUSTER=real|standin decides; otherwise a shell with Lmod and Slurm that are not ours."""
-    choice = os.environ.get("IQ_CLUSTER", "")
+    """HPC_STANDIN_PLATFORM=real|standin decides; otherwise a shell with Lmod and Slurm that are not ours."""
+    choice = os.environ.get("HPC_STANDIN_PLATFORM", "")
     if choice in ("real", "standin"):
         return choice == "real"
     inside_standin = paths is not None and os.environ.get("SLURM_CONF", "").startswith(str(paths.state))

@@ -23,61 +23,21 @@ import subprocess
 import tarfile
 import tempfile
 import time
-import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from hpc_platform import Platform
 
-from .config import PACKAGE, ClusterError, Paths, hermetic_env, locked, log
+from .config import ClusterError, Paths, hermetic_env, locked, log
+from .recipe import Recipe
 
-SPEC = tomllib.loads((PACKAGE / "software.toml").read_text())
-WHEEL_DIR = SPEC["wheelhouse"]["layout"]
 MODULE_WHEELS = "wheels-modules"  # under build/software: the wheels of stack modules, not pip's to find
-INTERPRETER = "python"  # the module whose versions are interpreters (EBVERSIONPYTHON, `python`)
 
 
-def recipe(name: str) -> dict:
-    """How the stand-in provides module `name` (software.toml [modules.<name>]; {} if unlisted)."""
-    return SPEC["modules"].get(name, {})
-
-
-def provides(name: str) -> str:
-    return recipe(name).get("provides", "named")
-
-
-def build_of(name: str, version: str) -> tuple[str | None, dict]:
-    """The build (software.toml [modules.<name>.builds.<build>]) that serves this version, by name
-    and recipe; (None, the module's recipe) for the versions no build lists."""
-    for build, spec in recipe(name).get("builds", {}).items():
-        if version in spec["versions"]:
-            return build, spec
-    return None, recipe(name)
-
-
-def build_versions(name: str, version: str, versions: list[str]) -> list[str]:
-    """Those of `versions` served by the same build as `version`."""
-    return [v for v in versions if build_of(name, v)[0] == build_of(name, version)[0]]
-
-
-def package_requirements(name: str, version: str) -> list[str]:
-    return [requirement.format(version=version) for requirement in build_of(name, version)[1]["requirements"]]
-
-
-def package_stack(name: str, version: str) -> str:
-    """The folder of a python-packages module's build: one per build when its requirements do not
-    name the version (scipy-stack, scipy-stack-numpy2), else one per version (symengine-0.13.0)."""
-    build, spec = build_of(name, version)
-    if any("{version}" in r for r in spec["requirements"]):
-        return f"{name}-{version}"
-    return f"{name}-{build}" if build else name
-
-
-def package_modules(platform: Platform) -> list[tuple[str, str]]:
-    """(name, version) of every module of the platform whose packages go on PYTHONPATH."""
-    return [(name, version) for name, module in platform.modules.items()
-            if provides(name) == "python-packages" for version in module.versions]
+def wheel_folder(paths: Paths, recipe: Recipe) -> Path:
+    """Where `pip install --no-index` finds the wheelhouse's wheels, laid out as the recipe says."""
+    return paths.wheelhouse / recipe.wheel_dir
 
 
 @dataclass(frozen=True)
@@ -170,9 +130,9 @@ def closest_host(version: str, hosts: list[HostPython]) -> HostPython:
 
 # --- sandbox interpreters ----------------------------------------------------------------------
 
-def make_sandbox(paths: Paths, version: str, host: HostPython) -> Sandbox:
+def make_sandbox(paths: Paths, recipe: Recipe, version: str, host: HostPython) -> Sandbox:
     sandbox = Sandbox(version, host, paths.software / "python" / version)
-    inputs = {"host": host.path, "version": host.version, "bootstrap": SPEC["python"]["bootstrap"]}
+    inputs = {"host": host.path, "version": host.version, "bootstrap": recipe.bootstrap}
     stamp = sandbox.root / ".stamp"
     if stamp_matches(stamp, inputs):
         return sandbox
@@ -257,24 +217,24 @@ def link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def finish_sandbox(sandbox: Sandbox) -> None:
-    """software.toml's bootstrap (pip, setuptools, wheel, virtualenv), from the registry, before the
+def finish_sandbox(sandbox: Sandbox, recipe: Recipe) -> None:
+    """The recipe's bootstrap (pip, setuptools, wheel, virtualenv), from the registry, before the
     wheelhouse: the sandbox's pip resolves it, and ensurepip's (pip 23.0 for Python 3.10) refuses a
     dry run for another Python."""
     inputs = {"host": sandbox.host.path, "version": sandbox.host.version,
-              "bootstrap": SPEC["python"]["bootstrap"]}
+              "bootstrap": recipe.bootstrap}
     stamp = sandbox.root / ".stamp"
     if stamp_matches(stamp, inputs):
         return
     log(f"python/{sandbox.module_version}: installing pip, setuptools, wheel, virtualenv")
     run([sandbox.python, "-m", "pip", "install", "--quiet", "--upgrade", "--no-warn-script-location",
-         *SPEC["python"]["bootstrap"]], env=hermetic_env(PIP_REQUIRE_VIRTUALENV="false"))
+         *recipe.bootstrap], env=hermetic_env(PIP_REQUIRE_VIRTUALENV="false"))
     write_stamp(stamp, inputs)
 
 
-def pip_install(paths: Paths, sandbox: Sandbox, requirements: list, *options) -> None:
+def pip_install(paths: Paths, recipe: Recipe, sandbox: Sandbox, requirements: list, *options) -> None:
     run([sandbox.python, "-m", "pip", "install", "--no-index", "--find-links",
-         paths.wheelhouse / WHEEL_DIR, "--find-links", paths.software / MODULE_WHEELS,
+         wheel_folder(paths, recipe), "--find-links", paths.software / MODULE_WHEELS,
          "--no-warn-script-location", *options, *requirements],
         env=hermetic_env(PIP_REQUIRE_VIRTUALENV="false"))
 
@@ -311,14 +271,15 @@ def download(sandbox: Sandbox, requirements: list, dest: Path, target: str, labe
     write_stamp(stamp, [requirements, options])
 
 
-def resolve(paths: Paths, sandbox: Sandbox, target: str, requirements: list, *options: str) -> list[str]:
+def resolve(paths: Paths, recipe: Recipe, sandbox: Sandbox, target: str, requirements: list,
+            *options: str) -> list[str]:
     """name==version of every wheel pip would install for `requirements` on Python `target`, from
     the registry and the wheelhouse (where the wheels built from source archives are): one
     resolution, read from the wheels' metadata by a dry run. NoWheel if one has no wheel for it."""
     with tempfile.TemporaryDirectory(dir=paths.software) as folder:
         report = Path(folder) / "report.json"
         command = [sandbox.python, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
-                   "--only-binary=:all:", "--find-links", paths.wheelhouse / WHEEL_DIR,
+                   "--only-binary=:all:", "--find-links", wheel_folder(paths, recipe),
                    *cross(sandbox, target), "--report", report, *options, *requirements]
         result = subprocess.run([str(c) for c in command], capture_output=True, text=True, env=hermetic_env())
         if "No matching distribution found" in result.stderr:
@@ -330,11 +291,11 @@ def resolve(paths: Paths, sandbox: Sandbox, target: str, requirements: list, *op
                 for item in json.loads(report.read_text())["install"]]
 
 
-def installable(paths: Paths, sandbox: Sandbox, target: str, requirement: str) -> bool:
+def installable(paths: Paths, recipe: Recipe, sandbox: Sandbox, target: str, requirement: str) -> bool:
     """Whether a wheel of `requirement` exists for Python `target`: its tags and Requires-Python
     allow it (quimb 1.12 is for Python 3.11 and up)."""
     try:
-        resolve(paths, sandbox, target, [requirement], "--no-deps")
+        resolve(paths, recipe, sandbox, target, [requirement], "--no-deps")
     except NoWheel:
         return False
     return True
@@ -343,25 +304,25 @@ def installable(paths: Paths, sandbox: Sandbox, target: str, requirement: str) -
 # --- wheels built from source archives ----------------------------------------------------------
 
 
-def sdist_recipes(platform: Platform) -> dict[str, tuple[str, dict]]:
-    """software.toml [wheelhouse.from_sdist]: name -> (version, recipe); the version is the one
+def sdist_recipes(platform: Platform, recipe: Recipe) -> dict[str, tuple[str, dict]]:
+    """The recipe's [wheelhouse.from_sdist]: name -> (version, recipe); the version is the one
     platform.toml [packages] names, else the recipe's."""
     return {name: (platform.packages[name].version if name in platform.packages else spec["version"], spec)
-            for name, spec in SPEC["wheelhouse"].get("from_sdist", {}).items()}
+            for name, spec in recipe.wheelhouse.get("from_sdist", {}).items()}
 
 
-def build_sdist_wheels(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
+def build_sdist_wheels(paths: Paths, recipe: Recipe, platform: Platform, sandboxes: list[Sandbox]) -> None:
     """The wheels the registry lacks, built once from its source archives into the wheelhouse:
     by the python modules of the recipe's `pythons`, or by the first one (a pure wheel)."""
-    for name, (version, spec) in sdist_recipes(platform).items():
+    for name, (version, spec) in sdist_recipes(platform, recipe).items():
         builders = [s for s in sandboxes if minor_of(s.module_version) in spec["pythons"]] \
             if "pythons" in spec else sandboxes[:1]
         for sandbox in builders:
-            build_sdist_wheel(paths, sandbox, name, version, spec)
+            build_sdist_wheel(wheel_folder(paths, recipe), paths, sandbox, name, version, spec)
 
 
-def build_sdist_wheel(paths: Paths, sandbox: Sandbox, name: str, version: str, spec: dict) -> None:
-    wheelhouse = paths.wheelhouse / WHEEL_DIR
+def build_sdist_wheel(wheelhouse: Path, paths: Paths, sandbox: Sandbox, name: str, version: str,
+                      spec: dict) -> None:
     stamp = wheelhouse / f".stamp-sdist-{name}-{minor_of(sandbox.module_version)}"
     inputs = {"version": version, "recipe": spec, "host": sandbox.host.version}
     if stamp_matches(stamp, inputs):
@@ -451,14 +412,14 @@ class WheelSet:
     page: bool = False  # a page's packages come for the Pythons that have their wheels; the guide's for all
 
 
-def wheel_sets(platform: Platform) -> list[WheelSet]:
+def wheel_sets(platform: Platform, recipe: Recipe) -> list[WheelSet]:
     """The guide's list, then each package page of the platform, each resolved on its own (two pages
     may need different versions of a package): the package at its version with its optional
-    packages (less those software.toml leaves out), and each of its other versions alone."""
-    left_out = {canonical(name) for name in SPEC["wheelhouse"].get("left_out", {})}
-    sets = [WheelSet("guide", tuple(SPEC["wheelhouse"]["requirements"]))]
+    packages (less those the recipe leaves out), and each of its other versions alone."""
+    left_out = {canonical(name) for name in recipe.wheelhouse.get("left_out", {})}
+    sets = [WheelSet("guide", tuple(recipe.requirements))] if recipe.requirements else []
     for name, package in platform.packages.items():
-        given = module_packages(platform, package.modules)
+        given = module_packages(platform, recipe, package.modules)
         optional = tuple(r for r in package.optional if pin_key(r)[0] not in left_out)
         sets.append(WheelSet(name, (f"{name}=={package.version}", *optional), given, page=True))
         sets += [WheelSet(f"{name}-{version}", (f"{name}=={version}",), given, page=True)
@@ -466,24 +427,25 @@ def wheel_sets(platform: Platform) -> list[WheelSet]:
     return sets
 
 
-def module_packages(platform: Platform, entries: tuple[str, ...]) -> tuple[str, ...]:
+def module_packages(platform: Platform, recipe: Recipe, entries: tuple[str, ...]) -> tuple[str, ...]:
     """The packages that the python-packages modules among `entries` (name/version) put on PYTHONPATH."""
     found = filter(None, map(platform.module_version, entries))
-    return tuple(requirement for module, version in found if provides(module.name) == "python-packages"
-                 for requirement in package_requirements(module.name, version))
+    return tuple(requirement for module, version in found if recipe.provides(module.name) == "python-packages"
+                 for requirement in recipe.package_requirements(module.name, version))
 
 
-def fetch_set(paths: Paths, sandbox: Sandbox, target: str, wheel_set: WheelSet, built: set[str]) -> list[str]:
+def fetch_set(paths: Paths, recipe: Recipe, sandbox: Sandbox, target: str, wheel_set: WheelSet,
+              built: set[str]) -> list[str]:
     """A set's wheels for Python `target` in the wheelhouse, resolved and fetched once (the
     resolution is kept beside them, in .resolved-<label>-<X.Y>.json); returns its name==version
     list. The wheels of `built` are made here, not fetched."""
-    wheelhouse = paths.wheelhouse / WHEEL_DIR
+    wheelhouse = wheel_folder(paths, recipe)
     record = wheelhouse / f".resolved-{wheel_set.label}-{target}.json"
     inputs = digest(dataclasses.asdict(wheel_set))
     kept = json.loads(record.read_text()) if record.exists() else {}
     if kept.get("inputs") == inputs:
         return kept["wheels"]
-    wheels = set_wheels(paths, sandbox, target, wheel_set)
+    wheels = set_wheels(paths, recipe, sandbox, target, wheel_set)
     fetched = [w for w in wheels if pin_key(w)[0] not in built]
     wheelhouse.mkdir(parents=True, exist_ok=True)
     if fetched:
@@ -495,33 +457,34 @@ def fetch_set(paths: Paths, sandbox: Sandbox, target: str, wheel_set: WheelSet, 
     return wheels
 
 
-def set_wheels(paths: Paths, sandbox: Sandbox, target: str, wheel_set: WheelSet) -> list[str]:
+def set_wheels(paths: Paths, recipe: Recipe, sandbox: Sandbox, target: str, wheel_set: WheelSet) -> list[str]:
     """What pip installs for a set on Python `target`, but what the page's modules give: its
     requirements that have a wheel for that Python (the guide's must all have one), resolved
     together with the modules' packages."""
-    wanted = [r for r in wheel_set.requirements if not wheel_set.page or installable(paths, sandbox, target, r)]
+    wanted = [r for r in wheel_set.requirements if not wheel_set.page or installable(paths, recipe, sandbox, target, r)]
     if len(wanted) < len(wheel_set.requirements):
         log(f"wheelhouse: {wheel_set.label}: no wheel for Python {target} of "
             f"{' '.join(r for r in wheel_set.requirements if r not in wanted)}")
     if not wanted:
         return []
-    given = given_names(paths, sandbox, target, wheel_set)
-    return [w for w in resolve(paths, sandbox, target, [*wanted, *wheel_set.given]) if pin_key(w)[0] not in given]
+    given = given_names(paths, recipe, sandbox, target, wheel_set)
+    resolved = resolve(paths, recipe, sandbox, target, [*wanted, *wheel_set.given])
+    return [w for w in resolved if pin_key(w)[0] not in given]
 
 
-def given_names(paths: Paths, sandbox: Sandbox, target: str, wheel_set: WheelSet) -> set[str]:
+def given_names(paths: Paths, recipe: Recipe, sandbox: Sandbox, target: str, wheel_set: WheelSet) -> set[str]:
     """The packages a page's modules put on PYTHONPATH, their dependencies with them: the page's
     pip finds them installed (the stack's wheels are fetched apart, for its modules)."""
     if not wheel_set.given:
         return set()
-    return {pin_key(w)[0] for w in resolve(paths, sandbox, target, list(wheel_set.given))}
+    return {pin_key(w)[0] for w in resolve(paths, recipe, sandbox, target, list(wheel_set.given))}
 
 
-def bound_wheels(paths: Paths) -> None:
-    """software.toml [wheelhouse.bounds]: the wheelhouse's wheels of that name and version get these
+def bound_wheels(wheelhouse: Path, recipe: Recipe) -> None:
+    """The recipe's [wheelhouse.bounds]: the wheelhouse's wheels of that name and version get these
     requirements besides their own (pip reads them from the wheel's METADATA), once."""
-    for pin, requirements in SPEC["wheelhouse"].get("bounds", {}).items():
-        for wheel in (paths.wheelhouse / WHEEL_DIR).glob("*.whl"):
+    for pin, requirements in recipe.wheelhouse.get("bounds", {}).items():
+        for wheel in wheelhouse.glob("*.whl"):
             if wheel_key(wheel) == pin_key(pin):
                 add_requirements(wheel, requirements)
 
@@ -557,36 +520,36 @@ def record_with(record: str, name: str, data: bytes) -> str:
                    for line in record.splitlines(keepends=True))
 
 
-def prune_wheelhouse(paths: Paths, wanted: set[tuple[str, str]]) -> None:
-    """Wheels of no current set leave the wheelhouse: a version that neither software.toml nor
+def prune_wheelhouse(wheelhouse: Path, wanted: set[tuple[str, str]]) -> None:
+    """Wheels of no current set leave the wheelhouse: a version that neither the recipe nor
     the model names any more (quspin 1.0.1 once) must not be what an unpinned `pip install` finds."""
-    for wheel in (paths.wheelhouse / WHEEL_DIR).glob("*.whl"):
+    for wheel in wheelhouse.glob("*.whl"):
         if wheel_key(wheel) not in wanted:
             log(f"wheelhouse: removing {wheel.name}, of no list now")
             wheel.unlink()
 
 
-def fill_wheelhouse(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
+def fill_wheelhouse(paths: Paths, recipe: Recipe, platform: Platform, sandboxes: list[Sandbox]) -> None:
     """The wheelhouse: the wheels built from source archives (a page's resolution needs Pyqcm's),
     each set resolved and fetched for each Python, the bounds, and nothing else."""
-    build_sdist_wheels(paths, platform, sandboxes)
-    built = {pin_key(f"{name}=={version}") for name, (version, _) in sdist_recipes(platform).items()}
+    build_sdist_wheels(paths, recipe, platform, sandboxes)
+    built = {pin_key(f"{name}=={version}") for name, (version, _) in sdist_recipes(platform, recipe).items()}
     wanted = set(built)
     for sandbox in sandboxes:
         for target in targets(sandbox):
-            for wheel_set in wheel_sets(platform):
-                wheels = fetch_set(paths, sandbox, target, wheel_set, {name for name, _ in built})
+            for wheel_set in wheel_sets(platform, recipe):
+                wheels = fetch_set(paths, recipe, sandbox, target, wheel_set, {name for name, _ in built})
                 wanted |= {pin_key(w) for w in wheels}
-    bound_wheels(paths)
-    prune_wheelhouse(paths, wanted)
+    bound_wheels(wheel_folder(paths, recipe), recipe)
+    prune_wheelhouse(wheel_folder(paths, recipe), wanted)
 
 
-def refusing_sdists(paths: Paths, platform: Platform) -> None:
+def refusing_sdists(paths: Paths, recipe: Recipe, platform: Platform) -> None:
     """As on the platform, `pip install mpi4py` in a venv fails and says to load the module: an
     sdist of that name whose setup.py exits with the recipe's `pip_refuses` message."""
-    for name, version in package_modules(platform):
-        message = recipe(name).get("pip_refuses")
-        dest = paths.wheelhouse / WHEEL_DIR / f"{name}-{version}.tar.gz"
+    for name, version in recipe.package_modules(platform):
+        message = recipe.module(name).get("pip_refuses")
+        dest = wheel_folder(paths, recipe) / f"{name}-{version}.tar.gz"
         if not message or dest.exists():
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -602,22 +565,22 @@ def refusing_sdists(paths: Paths, platform: Platform) -> None:
 
 # --- the stacks' wheels -------------------------------------------------------------------------
 
-def module_requirements(platform: Platform) -> dict[str, list]:
+def module_requirements(platform: Platform, recipe: Recipe) -> dict[str, list]:
     """By stack: the wheels behind the python-packages modules that the guide's list does not have
     already (each stack resolved apart: scipy-stack's builds hold different NumPys)."""
-    have = set(SPEC["wheelhouse"]["requirements"])
+    have = set(recipe.requirements)
     stacks: dict[str, list] = {}
-    for name, version in package_modules(platform):
-        wanted = stacks.setdefault(package_stack(name, version), [])
-        wanted += [r for r in package_requirements(name, version) if r not in have and r not in wanted]
+    for name, version in recipe.package_modules(platform):
+        wanted = stacks.setdefault(recipe.package_stack(name, version), [])
+        wanted += [r for r in recipe.package_requirements(name, version) if r not in have and r not in wanted]
     return {stack: wanted for stack, wanted in stacks.items() if wanted}
 
 
-def download_module_wheels(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) -> None:
+def download_module_wheels(paths: Paths, recipe: Recipe, platform: Platform, sandboxes: list[Sandbox]) -> None:
     """The stacks' wheels, apart from the wheelhouse: `pip install --no-index` must not find them."""
     for sandbox in sandboxes:
         for target in targets(sandbox):
-            for stack, requirements in module_requirements(platform).items():
+            for stack, requirements in module_requirements(platform, recipe).items():
                 download(sandbox, requirements, paths.software / MODULE_WHEELS, target, stack)
 
 
@@ -628,7 +591,7 @@ def stack_prefix(paths: Paths, name: str, module_version: str) -> Path:
     return paths.software / name / f"python-{module_version}"
 
 
-def build_stack(paths: Paths, sandbox: Sandbox, name: str, requirements: list) -> None:
+def build_stack(paths: Paths, recipe: Recipe, sandbox: Sandbox, name: str, requirements: list) -> None:
     prefix = stack_prefix(paths, name, sandbox.module_version)
     stamp = prefix / ".stamp"
     inputs = {"requirements": requirements, "host": sandbox.host.version}
@@ -636,30 +599,31 @@ def build_stack(paths: Paths, sandbox: Sandbox, name: str, requirements: list) -
         return
     log(f"{name}: installing {' '.join(requirements)} for python/{sandbox.module_version}")
     shutil.rmtree(prefix, ignore_errors=True)
-    pip_install(paths, sandbox, requirements, "--ignore-installed", "--prefix", prefix)
+    pip_install(paths, recipe, sandbox, requirements, "--ignore-installed", "--prefix", prefix)
     write_stamp(stamp, inputs)
 
 
 def build_all(paths: Paths, platform: Platform) -> list[Sandbox]:
-    """Everything the catalog needs, for each python module; cached across `up`s and instances."""
-    packages = package_modules(platform)
-    interpreters = platform.modules.get(INTERPRETER)
+    """Everything the catalog needs, for each interpreter module; cached across `up`s and instances."""
+    recipe = Recipe.of(platform)
+    packages = recipe.package_modules(platform)
+    interpreters = platform.modules.get(recipe.interpreter) if recipe.interpreter else None
     if packages and interpreters is None:
-        raise ClusterError(f"{platform.path}: {packages[0][0]} puts Python packages on PYTHONPATH, "
-                           f"for each {INTERPRETER} module, and [modules] has no {INTERPRETER}")
+        raise ClusterError(f"{recipe.path}: {packages[0][0]} puts Python packages on PYTHONPATH, for "
+                           f"each interpreter module, and no module of {platform.path} is an interpreter")
     if interpreters is None:
         return []
     with locked(paths.software / ".lock"):
         hosts = host_pythons()
-        sandboxes = [make_sandbox(paths, v, closest_host(v, hosts)) for v in interpreters.versions]
+        sandboxes = [make_sandbox(paths, recipe, v, closest_host(v, hosts)) for v in interpreters.versions]
         for sandbox in sandboxes:
             copy_headers(sandbox)
-            finish_sandbox(sandbox)
-        fill_wheelhouse(paths, platform, sandboxes)
-        download_module_wheels(paths, platform, sandboxes)
-        stacks = {package_stack(n, v): package_requirements(n, v) for n, v in packages}
+            finish_sandbox(sandbox, recipe)
+        fill_wheelhouse(paths, recipe, platform, sandboxes)
+        download_module_wheels(paths, recipe, platform, sandboxes)
+        stacks = {recipe.package_stack(n, v): recipe.package_requirements(n, v) for n, v in packages}
         for sandbox in sandboxes:
             for stack, requirements in stacks.items():
-                build_stack(paths, sandbox, stack, requirements)
-        refusing_sdists(paths, platform)
+                build_stack(paths, recipe, sandbox, stack, requirements)
+        refusing_sdists(paths, recipe, platform)
         return sandboxes

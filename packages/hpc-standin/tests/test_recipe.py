@@ -1,0 +1,135 @@
+"""The stand-in's recipe is the site's: found beside its platform.toml or named by
+HPC_STANDIN_RECIPE, absent for a plain site, and a broken one is refused with its file and line."""
+
+from pathlib import Path
+
+import hpc_platform
+import pytest
+from hpc_standin.config import ClusterError
+from hpc_standin.recipe import Recipe
+
+PLATFORM = """\
+[guide]
+languages = { en = "English" }
+titles = { en = "A lab's guide" }
+columns = 100
+rows = 50
+
+[site]
+names = { en = "Lab" }
+assumed.names = "the test's own"
+
+[login]
+host = "login1"
+user = "alice"
+prompt = "[{user}@{host} {dir}]$ "
+module_avail_columns = 80
+assumed.host = "the test's own"
+assumed.user = "the test's own"
+assumed.prompt = "the test's own"
+assumed.module_avail_columns = "the test's own"
+
+[slurm]
+cluster_name = "lab"
+assumed.cluster_name = "the test's own"
+
+[[partitions]]
+name = "batch"
+default = true
+access = "everyone"
+time_limit_days = 2
+assumed.name = "the test's own"
+assumed.default = "the test's own"
+assumed.access = "the test's own"
+assumed.time_limit_days = "the test's own"
+
+[[nodes]]
+names = ["n001"]
+partitions = ["batch"]
+cores = 8
+memory = "32G"
+assumed.names = "the test's own"
+assumed.partitions = "the test's own"
+assumed.cores = "the test's own"
+assumed.memory = "the test's own"
+
+[modules.py]
+versions = ["3.12"]
+default = "3.12"
+assumed.versions = "the test's own"
+assumed.default = "the test's own"
+
+[modules.numerics]
+versions = ["1.0"]
+default = "1.0"
+assumed.versions = "the test's own"
+assumed.default = "the test's own"
+"""
+
+RECIPE = """\
+[modules.py]
+provides = "interpreter"
+
+[modules.numerics]
+provides = "python-packages"
+requirements = ["numpy==2.2.6"]
+
+[wheelhouse]
+layout = "wheels/any"
+requirements = ["pip==24.2"]
+
+[slurm]
+grace_seconds = 5
+"""
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch) -> Path:
+    monkeypatch.delenv("HPC_STANDIN_RECIPE", raising=False)
+    (tmp_path / "platform.toml").write_text(PLATFORM, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_site_without_a_recipe_gets_modules_that_only_name_its_own(site):
+    recipe = Recipe.of(hpc_platform.load(site / "platform.toml"))
+    assert recipe.path is None
+    assert (recipe.provides("py"), recipe.interpreter, recipe.package_modules(
+        hpc_platform.load(site / "platform.toml"))) == ("named", None, [])
+    assert (recipe.requirements, recipe.bootstrap, recipe.wheel_dir) == ([], [], "generic")
+    assert recipe.grace_seconds(60) == 60
+
+
+def test_the_recipe_beside_platform_toml_is_the_sites(site):
+    (site / "standin.toml").write_text(RECIPE, encoding="utf-8")
+    platform = hpc_platform.load(site / "platform.toml")
+    recipe = Recipe.of(platform)
+    assert recipe.path == (site / "standin.toml").resolve()
+    assert recipe.interpreter == "py"
+    assert recipe.package_modules(platform) == [("numerics", "1.0")]
+    assert recipe.package_requirements("numerics", "1.0") == ["numpy==2.2.6"]
+    assert (recipe.wheel_dir, recipe.grace_seconds(60), recipe.grace_seconds(3)) == ("wheels/any", 5, 3)
+
+
+def test_hpc_standin_recipe_names_another_file(site, tmp_path_factory, monkeypatch):
+    (site / "standin.toml").write_text(RECIPE, encoding="utf-8")
+    other = tmp_path_factory.mktemp("elsewhere") / "recipe.toml"
+    other.write_text('[modules.numerics]\nprovides = "named"\n', encoding="utf-8")
+    monkeypatch.setenv("HPC_STANDIN_RECIPE", str(other))
+    recipe = Recipe.of(hpc_platform.load(site / "platform.toml"))
+    assert (recipe.path, recipe.provides("numerics"), recipe.interpreter) == (other.resolve(), "named", None)
+
+
+def test_a_broken_recipe_is_refused_with_its_file_and_line(site):
+    (site / "standin.toml").write_text(RECIPE.replace('layout = "wheels/any"', "layout = wheels/any"),
+                                       encoding="utf-8")
+    with pytest.raises(ClusterError) as refused:
+        Recipe.of(hpc_platform.load(site / "platform.toml"))
+    line = RECIPE.splitlines().index('layout = "wheels/any"') + 1
+    assert str(refused.value).startswith(f"{(site / 'standin.toml').resolve()}: ")
+    assert f"line {line}" in str(refused.value)
+
+
+def test_a_named_recipe_that_is_missing_is_refused(site, monkeypatch):
+    monkeypatch.setenv("HPC_STANDIN_RECIPE", str(site / "nowhere.toml"))
+    with pytest.raises(ClusterError, match=r"nowhere\.toml: cannot read the stand-in's recipe"):
+        Recipe.of(hpc_platform.load(site / "platform.toml"))
