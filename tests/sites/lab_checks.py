@@ -1,5 +1,9 @@
 """Another HPC site reuses the packages with its own data: the lab's guide (tests/sites/lab).
 
+Not collected by the suite directly: test_from_wheels.py runs these checks with the packages
+installed from their wheels into a fresh virtual environment, as another site would have them
+(`pytest tests/sites/lab_checks.py` runs them with the packages of the environment at hand).
+
 The lab has its own platform.toml (another login host, prompt shape, partition, catalog; no python
 module, no preemption), conf.py, pages and French catalogs. It is built in both languages with the
 packages' Sphinx extensions, and its pages run on a stand-in instance of its own, which the inner
@@ -94,7 +98,7 @@ def lab_instance(tmp_path):
     # Nothing of another platform's login shell or of the outer pytest run: the inner run decides
     # alone that it runs on the lab's stand-in.
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("HPC_STANDIN_PLATFORM", "LMOD_", "SLURM_", "PYTEST_"))}
+           if not key.startswith(("HPC_STANDIN", "LMOD_", "SLURM_", "PYTEST_"))}
     env.update(HPC_STANDIN_STATE=str(state), HPC_STANDIN_CACHE=str(tmp_path / "cache"))
     yield env, state
     if state.exists():  # the run failed to stop it: no daemon may outlive the test
