@@ -54,6 +54,8 @@ html_show_sourcelink = False
 # Furo's "Sphinx and @pradyunsg's" credit has an English possessive no catalog can translate.
 html_show_sphinx = False
 html_copy_source = False
+html_static_path = ["source/_static"]  # relative to this file, which -c . names
+html_css_files = ["site.css"]
 html_theme_options = {
     # Furo's default footer links to GitHub; the site must not point readers outside the cluster network.
     "footer_icons": [],

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from sphinx_hpc_platform.builder import SCRIPTS, STATIC, STYLE, builder_facts
+from sphinx_hpc_platform.assets import STATIC
+from sphinx_hpc_platform.builder import SCRIPTS, STYLE, builder_facts
 
 # Modules, none of them with a role: "mpi" is openmpi's Lmod label (type), not a role.
 PLATFORM = """\

@@ -18,17 +18,15 @@ that have a form only.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from docutils import nodes
 from hpc_platform import Platform
 from sphinx.application import Sphinx
-from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
 
+from .assets import add_static_folder
 from .facts import LOADED
 
-STATIC = Path(__file__).resolve().parent / "static"
 SCRIPTS = ("jobscript.js", "builder.js")
 STYLE = "builder.css"
 # The roles of the modules a job script loads (hpc_platform.records.ModuleRole), in the order it
@@ -143,13 +141,6 @@ def add_files_to_its_page(app: Sphinx, pagename: str, templatename, context: dic
         for script in SCRIPTS:
             app.add_js_file(script)
         app.add_css_file(STYLE)
-
-
-def add_static_folder(app: Sphinx, config: Config) -> None:
-    """The package's static folder, where the form's script and style are, among the site's (once,
-    whichever other extension of the package adds it too)."""
-    if str(STATIC) not in config.html_static_path:
-        config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
 def skip(self, node) -> None:

@@ -17,20 +17,10 @@ Which blocks get a button is the site's choice (``copybutton_selector`` in conf.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from sphinx.application import Sphinx
-from sphinx.config import Config
 
+from .assets import add_static_folder
 from .i18n import _
-
-HERE = Path(__file__).resolve().parent
-
-
-def add_static_folder(app: Sphinx, config: Config) -> None:
-    folder = str(HERE / "static")
-    if folder not in config.html_static_path:
-        config.html_static_path = [*config.html_static_path, folder]
 
 
 def add_label_script(app: Sphinx) -> None:

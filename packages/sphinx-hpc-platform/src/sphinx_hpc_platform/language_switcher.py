@@ -21,6 +21,8 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+from .assets import add_static_folder
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -47,17 +49,17 @@ def add_language_links(app: Sphinx, pagename: str, templatename, context: dict, 
     ]
 
 
-def add_theme_files(app: Sphinx, config: Config) -> None:
-    """The switcher's template (Furo's "view this page" slot) and style, after the site's own:
-    a site's template of the same name wins."""
-    for name, folder in (("templates_path", HERE / "templates"), ("html_static_path", HERE / "static")):
-        if str(folder) not in config[name]:  # other extensions of the package add them too
-            config[name] = [*config[name], str(folder)]
+def add_template_folder(app: Sphinx, config: Config) -> None:
+    """The switcher's template (Furo's "view this page" slot), after the site's own: a site's
+    template of the same name wins."""
+    if str(HERE / "templates") not in config.templates_path:
+        config.templates_path = [*config.templates_path, str(HERE / "templates")]
 
 
 def setup(app: Sphinx) -> dict:
     app.add_config_value("site_languages", {"en": "English"}, "html", dict)
-    app.connect("config-inited", add_theme_files)
+    app.connect("config-inited", add_template_folder)
+    app.connect("config-inited", add_static_folder)
     app.add_css_file("language-switcher.css")
     app.add_js_file("language-switcher.js")
     app.connect("html-page-context", add_language_links)

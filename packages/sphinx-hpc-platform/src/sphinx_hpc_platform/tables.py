@@ -22,6 +22,7 @@ from hpc_platform import Platform
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from .assets import add_static_folder
 from .facts import LOADED, literal, node_run, number
 
 VALUE_CLASS = "platform-value"  # the HTML class of a cell that holds a value of platform.toml
@@ -139,4 +140,6 @@ class PlatformPartitions(PlatformTable):
 def setup(app: Sphinx) -> dict:
     app.add_directive("platform-nodes", PlatformNodes)
     app.add_directive("platform-partitions", PlatformPartitions)
+    app.connect("config-inited", add_static_folder)
+    app.add_css_file("tables.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
