@@ -10,6 +10,7 @@ site's build/pip-cache, never to the user's HOME.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -44,12 +45,15 @@ def pip_env() -> dict:
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory) -> dict[Path, Path]:
     """Each package's folder -> its wheel, built from the checkout without network."""
-    out = tmp_path_factory.mktemp("wheels")
+    out, sources = tmp_path_factory.mktemp("wheels"), tmp_path_factory.mktemp("sources")
     built = {}
     for package in PACKAGES:
+        # From a copy: setuptools writes build/ and *.egg-info beside the sources it builds.
+        source = shutil.copytree(package, sources / package.name,
+                                 ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
         before = set(out.iterdir())
         run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-             "-w", out, package], env=pip_env())
+             "-w", out, source], env=pip_env())
         (wheel,) = set(out.iterdir()) - before
         built[package] = wheel
     return built
