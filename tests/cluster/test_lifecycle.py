@@ -21,6 +21,7 @@ import pytest
 from hpc_standin import access, daemons
 from hpc_standin.config import Paths
 from hpc_standin.nodes import Layout, layout_path
+from hpc_standin.recipe import RECIPE_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM = hpc_platform.load(REPO / "platform.toml")
@@ -80,6 +81,9 @@ def instance_of(platform_file: Path, cluster_env, tmp_path):
     site = tmp_path / "clone"
     site.mkdir()
     shutil.copy(platform_file, site / "platform.toml")
+    recipe = platform_file.with_name(RECIPE_FILE)
+    if recipe.exists():  # a clone of the site has its stand-in's recipe too
+        shutil.copy(recipe, site / RECIPE_FILE)
     assert any(folder.stat().st_mode & 0o007 == 0 for folder in tmp_path.parents), \
         "pytest's temporary folders are private to their user: the point of this test"
     found = Instance(site / "platform.toml", cluster_env.paths.cache, Paths.for_site(site / "platform.toml").state)

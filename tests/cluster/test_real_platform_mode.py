@@ -1,7 +1,7 @@
 """On the real platform the suite uses the login environment as it is and starts nothing.
 
 No real platform here, so the stand-in plays it: a login shell put on the stand-in by
-`scripts/cluster env` runs a page's examples with HPC_STANDIN_PLATFORM=real, as a maintainer would on a login
+`scripts/cluster env` runs a page's examples with HPC_PLATFORM=real, as a maintainer would on a login
 node. The page must pass in that inherited environment, and the stand-in must be left as it was.
 """
 
@@ -19,14 +19,14 @@ REPO = Path(__file__).resolve().parents[2]
 PAGE = "source/howto/modules.rst"
 
 
-def test_a_page_runs_in_the_login_environment_with_iq_cluster_real(cluster_env, tmp_path):
+def test_a_page_runs_in_the_login_environment_with_hpc_platform_real(cluster_env, tmp_path):
     if not cluster_env.standin:
         pytest.skip("already on the real platform: the whole run is this test")
     home = tmp_path / "home"
     home.mkdir()
     marker = cluster_env.paths.state / STARTED_BY_PYTEST
     marked_before = marker.exists()
-    login = cluster_env.environ(home, HPC_STANDIN_PLATFORM="real")
+    login = cluster_env.environ(home, HPC_PLATFORM="real")
     run = subprocess.run(
         [sys.executable, "-m", "pytest", PAGE, "-n0", "-p", "no:cacheprovider", "-q",
          f"--basetemp={tmp_path / 'pages'}"],

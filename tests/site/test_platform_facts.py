@@ -241,3 +241,47 @@ def test_former_login_node_and_partition_appear_nowhere():
                 found += [f"{path.relative_to(ROOT)}:{number}: {name}" for name in FORMER_NAMES
                           if re.search(rf"(?<![\w-]){name}(?![\w-])", line)]
     assert not found, "\n".join(found)
+
+
+# --- the versions pip installs ------------------------------------------------------------------
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_versions() -> dict[str, set[str]]:
+    """Canonical name -> the versions platform.toml gives it: a package page's own and its other
+    versions, and each optional package at its pin."""
+    versions: dict[str, set[str]] = {}
+    for name, package in PLATFORM.packages.items():
+        versions.setdefault(canonical(name), set()).update({package.version, *package.other_versions})
+        for optional in package.optional:
+            optional_name, _, optional_version = optional.partition("==")
+            versions.setdefault(canonical(optional_name), set()).add(optional_version)
+    return versions
+
+
+PIP_INSTALL = re.compile(r"\$ pip install (.*)$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(SOURCE)))
+def test_pip_installs_the_platforms_packages_at_its_versions(page):
+    """A package of the platform's pages, or one of their optional packages, is installed at the
+    version the platform's page names (a reader must get what the page was written for), never
+    without a version."""
+    known, text = pinned_versions(), page.read_text(encoding="utf-8")
+    problems = []
+    for match in PIP_INSTALL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        for word in match.group(1).split():
+            if word.startswith("-"):
+                continue
+            name, _, version = word.strip("'\"").partition("==")
+            if canonical(name) not in known:
+                continue
+            if not version:
+                versions = " or ".join(sorted(known[canonical(name)]))
+                problems.append(f"{page}:{line}: {name} without a version ({versions})")
+            elif version not in known[canonical(name)]:
+                problems.append(f"{page}:{line}: {name}=={version}, not a version platform.toml gives it")
+    assert not problems, "\n".join(problems)

@@ -14,8 +14,9 @@ def fake_home(tmp_path, monkeypatch):
     return home
 
 
-def run(pytester, body: str):
+def run(pytester, body: str, guarded: bool = True):
     pytester.makepyfile(test_it=f"from pathlib import Path\n\ndef test_it():\n    {body}\n")
+    pytester.makeini(f"[pytest]\nhome_guard = {str(guarded).lower()}\n")
     return pytester.runpytest_subprocess("-p", "no:cacheprovider",
                                          "-n0", "-o", "addopts=")
 
@@ -28,3 +29,8 @@ def test_a_new_cache_folder_fails_the_run_and_is_named(pytester, fake_home):
 
 def test_a_run_that_keeps_out_of_home_passes(pytester, fake_home):
     assert run(pytester, "pass").ret == 0
+
+
+def test_a_run_that_did_not_ask_for_the_guard_is_left_alone(pytester, fake_home):
+    result = run(pytester, '(Path.home() / ".cache" / "sometool").mkdir()', guarded=False)
+    assert result.ret == 0, result.stdout.str()

@@ -123,3 +123,49 @@ def test_a_process_a_program_leaves_behind_fails_the_page(run_pages):
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(
         ["*leftover.rst: processes still running after the page (killed): * sleep 300"])
+
+
+def test_pages_of_a_project_without_an_index_run_and_report(pytester, monkeypatch):
+    """The harness pointed at a folder of another project's pages (a conf.py above them, no
+    index.rst in the folder): the blocks run, and every block is accounted for."""
+    monkeypatch.delenv("CI", raising=False)
+    pytester.makeini("[pytest]\naddopts = -p no:doctest\nharness_pages = guide/part\n")
+    (pytester.path / "conf.py").write_text('project = "another"\nroot_doc = "index"\n')
+    (pytester.path / "guide" / "part").mkdir(parents=True)
+    shutil.copy(FIXTURES / "good.rst", pytester.path / "guide" / "part" / "good.rst")
+    result = pytester.runpytest_subprocess("--platform=plain", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(["every code block of the pages ran"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_a_run_without_pages_has_no_page_report(pytester):
+    """Without harness_pages the harness collects nothing and reads nothing: its summary is absent."""
+    pytester.makeini("[pytest]\naddopts = -p no:doctest\n")
+    pytester.makepyfile(test_it="def test_it():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*code blocks run per page*")
+    result.stdout.no_fnmatch_line("*block coverage*")
+
+
+def test_platform_standin_without_a_stand_in_is_refused(run_pages, pytester):
+    """--platform=standin where no plugin gives a stand-in (no platform_file): an error that says
+    so, not plain bash in its place."""
+    shutil.copy(FIXTURES / "good.rst", pytester.path / "good.rst")
+    result = pytester.runpytest_subprocess("--platform=standin", "-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*--platform=standin: no plugin gives a stand-in's shells*"])
+
+
+def test_hpc_platform_variable_chooses_when_the_option_does_not(pytester, monkeypatch):
+    pytester.makeini("[pytest]\naddopts = -p no:doctest\n")
+    pytester.makepyfile(test_it=(
+        "from hpc_platform.pytest_plugin import target_of\n\n"
+        "def test_it(pytestconfig):\n    assert target_of(pytestconfig) == 'plain'\n"))
+    monkeypatch.setenv("HPC_PLATFORM", "plain")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    monkeypatch.setenv("HPC_PLATFORM", "elsewhere")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*HPC_PLATFORM=elsewhere: not one of plain, real, standin*"])

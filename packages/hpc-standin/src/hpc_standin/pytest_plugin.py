@@ -1,10 +1,11 @@
 """pytest plugin (entry point `hpc-standin`): the platform the tests and the pages run on.
 
-On the real platform (Lmod initialised and Slurm's sinfo present, HPC_STANDIN_PLATFORM not "standin") the
-tests use it as it is. Elsewhere the stand-in of the site's platform.toml (ini `platform_file`) is
-started the first time a test needs it, not before: a run of unit tests never starts it. The
-session's controller holds a shared lock on the instance for the whole run and, at the end, stops
-the instance if this run started it and no other session still holds the lock.
+On the real platform (hpc_platform's `target_of`: ``--platform=real``; without a choice, Lmod
+initialised and a Slurm that is not a stand-in's) the tests use it as it is. Elsewhere the
+stand-in of the site's platform.toml (ini `platform_file`) is started the first time a test needs
+it, not before: a run of unit tests never starts it. The session's controller holds a shared
+lock on the instance for the whole run and, at the end, stops the instance if this run started it
+and no other session still holds the lock.
 
 Tests get the session fixture `cluster_env` (a Cluster): `.environ(home)` for a subprocess,
 `.run(...)` for a bash command on a login shell of the platform, `.init` for a shell that sources
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from hpc_platform import Platform
-from hpc_platform.pytest_plugin import platform_of
+from hpc_platform.pytest_plugin import platform_of, target_of
 
 from . import access, cli
 from .config import ClusterError, Paths, locked
@@ -34,12 +35,13 @@ CLUSTER = pytest.StashKey["Cluster"]()  # this process's, once a test needed it
 STARTED_BY_PYTEST = ".started-by-pytest"  # in the state folder: the instance a run may stop
 
 
-def on_real_platform(paths: Paths | None = None) -> bool:
-    """HPC_STANDIN_PLATFORM=real|standin decides; otherwise a shell with Lmod and Slurm that are not ours."""
-    choice = os.environ.get("HPC_STANDIN_PLATFORM", "")
-    if choice in ("real", "standin"):
-        return choice == "real"
-    inside_standin = paths is not None and os.environ.get("SLURM_CONF", "").startswith(str(paths.state))
+def on_real_platform(config: pytest.Config, paths: Paths) -> bool:
+    """The run's choice (`target_of`: real, or anything else); without one, whether this shell
+    has a Lmod and a Slurm that are not this stand-in's."""
+    target = target_of(config)
+    if target is not None:
+        return target == "real"
+    inside_standin = os.environ.get("SLURM_CONF", "").startswith(str(paths.state))
     return bool(os.environ.get("LMOD_CMD")) and shutil.which("sinfo") is not None \
         and not inside_standin
 
@@ -88,7 +90,7 @@ def pytest_sessionstart(session):
     """The controller's shared lock: while this run lasts, no other session stops the instance."""
     config = session.config
     found = site(config)
-    if found is None or not is_controller(config) or on_real_platform(found[1]):
+    if found is None or not is_controller(config) or on_real_platform(config, found[1]):
         return
     paths = found[1]
     paths.sessions.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +106,7 @@ def cluster_of(config) -> Cluster:
             raise pytest.UsageError("the stand-in needs the site's platform.toml: set platform_file "
                                     "in the pytest configuration")
         platform, paths = found
-        if on_real_platform(paths):
+        if on_real_platform(config, paths):
             config.stash[CLUSTER] = Cluster(init="", standin=False)
         else:
             config.stash[CLUSTER] = Cluster(init=start(platform, paths), standin=True, paths=paths)

@@ -88,7 +88,7 @@ Update mode: ``pytest --update-transcripts source`` rewrites expected outputs (t
 Commands with no output shown stay that way. Review the change with ``git diff source/``.
 
 Where the shells run: what a plugin's `pytest_pageharness_login` hook says (hookspecs.py): the
-stand-in's plugin (hpc_standin) gives its login lines, or, on the real platform (``HPC_STANDIN_PLATFORM=real``,
+stand-in's plugin (hpc_standin) gives its login lines, or, on the real platform (``HPC_PLATFORM=real``,
 or Lmod and Slurm already in the login environment), the login environment as it is, with a
 temporary HOME. ``--platform=plain`` runs plain bash (no cluster, no ``python`` but the host's
 ``python3``), as the unit tests do with their fixture pages; there ``$TEST_VENV`` names the test

@@ -18,11 +18,16 @@ def blocks_in_pages(srcdir: Path, confroot: Path) -> list[tuple[str, int]]:
     from sphinx.application import Sphinx
 
     confdir = confroot if (confroot / "conf.py").exists() and srcdir.is_relative_to(confroot) else None
+    pages = sorted(str(p.relative_to(srcdir).with_suffix("")) for p in srcdir.rglob("*.rst"))
+    if not pages:
+        return []
     with tempfile.TemporaryDirectory(prefix="harness-doctrees-") as out:
-        overrides = {}
-        if confdir is None:  # a folder of test pages: no conf.py, maybe no index
-            first = min(str(p.relative_to(srcdir).with_suffix("")) for p in srcdir.rglob("*.rst"))
-            overrides = {"extensions": [], "root_doc": first}
+        # Any folder of pages is read: one without an index (a part of a site's documentation, or
+        # pages with no Sphinx project around them) gets its first page as the root, which only
+        # the toctrees care about, and this reader keeps no warning.
+        overrides = {"root_doc": "index" if "index" in pages else pages[0]}
+        if confdir is None:  # no conf.py of theirs: plain reST, no extension
+            overrides["extensions"] = []
         app = Sphinx(str(srcdir), str(confdir) if confdir else None, out, str(Path(out) / "doctrees"),
                      "dummy", confoverrides=overrides, status=None, warning=io.StringIO(),
                      freshenv=True)

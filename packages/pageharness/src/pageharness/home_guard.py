@@ -2,7 +2,8 @@
 
 Tools write their caches and settings there unless told otherwise (pip's cache, Matplotlib's and
 Dask's config, Chromium's crash reports...). The controller lists the folders they use before and
-after the session; a new entry fails the run, naming it.
+after the session; a new entry fails the run, naming it. Only where a site asks for it (ini
+``home_guard = true``): the other runs of the environment are not its business.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ def entries(home: Path) -> set[str]:
     return found
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("home_guard", "fail the run if it leaves a new entry in the real HOME",
+                  type="bool", default=False)
+
+
 def pytest_sessionstart(session):
-    if not hasattr(session.config, "workerinput"):
+    if session.config.getini("home_guard") and not hasattr(session.config, "workerinput"):
         session.config.stash[HOME_BEFORE] = entries(Path.home())
 
 

@@ -9,9 +9,9 @@ pytester's runs of fixture pages too. Configured by ini options:
 - ``harness_process_grace``: seconds a process the page started may outlive its shell (default 10);
 - the site's ``platform_file`` (read by hpc_platform's plugin): the prompt and the terminal.
 
-Where the shells run: ``--platform=plain`` (plain bash), ``--platform=real`` (the login
-environment as it is), else what a plugin's `pytest_pageharness_login` hook returns (the
-stand-in's does), else plain bash.
+Where the shells run is hpc_platform's `target_of` (``--platform``): ``plain`` (plain bash),
+``real`` (the login environment as it is), else what a plugin's `pytest_pageharness_login` hook
+returns (the stand-in's does), else plain bash; ``standin`` with no plugin to answer is an error.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from hpc_platform.pytest_plugin import platform_of
+from hpc_platform.pytest_plugin import platform_of, target_of
 from sybil import Sybil
 
 from . import hookspecs
@@ -51,18 +51,15 @@ def pytest_addoption(parser):
         help="rewrite the expected output of console transcripts and job outputs in the .rst pages "
              "from the real output, keeping `...` elisions",
     )
-    group.addoption(
-        "--platform", choices=("plain", "real", "standin"), default=None,
-        help="where page shells run: plain bash (no cluster), the real platform (the login "
-             "environment as it is), the stand-in; by default what the plugins decide",
-    )
-    parser.addini("harness_pages", "folder of the Sphinx pages whose code blocks are tests", default="")
+    parser.addini("harness_pages", "folder of the .rst pages whose code blocks are tests (none if empty)",
+                  type="string", default="")
     parser.addini("harness_job_grace", "seconds a page's jobs may run on after the page",
-                  default="120")
+                  type="float", default=120.0)
     parser.addini("harness_record", "JSON file that keeps when each page's examples last ran, "
-                  "where and with what outcome, for the site to show (none if empty)", default="")
+                  "where and with what outcome, for the site to show (none if empty)",
+                  type="string", default="")
     parser.addini("harness_process_grace", "seconds a process the page started may outlive its shell",
-                  default="10")
+                  type="float", default=10.0)
 
 
 def pytest_configure(config):
@@ -75,8 +72,8 @@ def pytest_configure(config):
             patterns=PAGE_PATTERNS, excludes=PAGE_EXCLUDES, fixtures=[PAGE_FIXTURE],
             teardown=end_of_page,
         ).pytest()
-    if not hasattr(config, "workerinput"):  # xdist workers send reports; the controller tallies
-        config.pluginmanager.register(Tally(config), "pageharness-tally")
+        if not hasattr(config, "workerinput"):  # xdist workers send reports; the controller tallies
+            config.pluginmanager.register(Tally(config), "pageharness-tally")
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -89,14 +86,17 @@ def login_of(config) -> ShellSetup:
     if LOGIN not in config.stash:
         platform = platform_of(config)
         terminal = {"columns": platform.guide.columns, "rows": platform.guide.rows} if platform else {}
-        choice = config.getoption("--platform")
-        if choice == "plain":
+        target = target_of(config)
+        if target == "plain":
             login = None
-        elif choice == "real":
+        elif target == "real":
             login = ShellSetup(inherit_environment=True, gpus=bool(platform) and platform.has_gpus,
                                name="platform")
         else:
             login = config.hook.pytest_pageharness_login(config=config)
+            if login is None and target == "standin":
+                raise pytest.UsageError("--platform=standin: no plugin gives a stand-in's shells "
+                                        "(the hpc-standin plugin and ini platform_file do)")
         if login is None:
             login = ShellSetup(test_venv=sys.prefix if sys.prefix != sys.base_prefix else None)
         config.stash[LOGIN] = dataclasses.replace(login, **terminal)
@@ -115,8 +115,8 @@ def harness_page(request, tmp_path_factory) -> Page:
     page = Page(path, base / "home", base / "scratch", login_of(request.config),
                 update=request.config.getoption("--update-transcripts"),
                 hosts=frozenset(platform.node_names + platform.node_hosts) if platform else frozenset(),
-                job_grace=float(request.config.getini("harness_job_grace")),
-                process_grace=float(request.config.getini("harness_process_grace")),
+                job_grace=request.config.getini("harness_job_grace"),
+                process_grace=request.config.getini("harness_process_grace"),
                 processes_before={child.pid for child in psutil.Process().children(recursive=True)})
     # While the page runs, a process its shell started that outlives its parent (a daemon, a
     # `nohup ... &` left when the shell ends, a Pool worker of a killed program) is reparented to

@@ -51,10 +51,16 @@ class Tally:
             self.coverage_note = "block coverage not checked: only part of the suite ran"
             return
         srcdir, pages = self.scope
+        try:
+            rendered = parsed.result()
+        except Exception as error:  # noqa: BLE001 - whatever a site's conf.py or Sphinx raises
+            # The blocks ran and are reported; only the check that none was missed is not made.
+            self.coverage_note = f"block coverage not checked: Sphinx could not read {srcdir}: {error}"
+            return
         # A block that needs a GPU did not run, and is accounted for: listed apart.
         ran = {(record["page"], record["line"]) for record in self.records
                if record["outcome"] != "skipped" or "needs_gpu" in record}
-        for page, line in parsed.result():
+        for page, line in rendered:
             if any(Path(page).is_relative_to(p) for p in pages) and (page, line) not in ran:
                 self.uncovered.append(f"{page}:{line}")
         if self.uncovered:
