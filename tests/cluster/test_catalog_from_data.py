@@ -3,6 +3,7 @@ on a stand-in of that copy, with no change to any code."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,7 @@ def test_a_changed_module_list_changes_module_avail(cluster_env, tmp_path):
              'assumed.versions = "a module of this test"\nassumed.default = "its one version"\n'
              'assumed.type = "a module of this test"\n')
     copy.write_text(text, encoding="utf-8")
+    shutil.copy(REPO / "standin.toml", copy.with_name("standin.toml"))  # the site's recipe goes with it
     home = tmp_path / "home"
     home.mkdir()
     # The copy's own state; the software already built for the site (its cache) is reused.

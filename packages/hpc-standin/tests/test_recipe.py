@@ -133,3 +133,23 @@ def test_a_named_recipe_that_is_missing_is_refused(site, monkeypatch):
     monkeypatch.setenv("HPC_STANDIN_RECIPE", str(site / "nowhere.toml"))
     with pytest.raises(ClusterError, match=r"nowhere\.toml: cannot read the stand-in's recipe"):
         Recipe.of(hpc_platform.load(site / "platform.toml"))
+
+
+def test_a_site_without_a_recipe_gets_a_plain_lmod(site):
+    profile = Recipe.of(hpc_platform.load(site / "platform.toml")).profile
+    assert (profile.name, profile.tree_title, profile.labels) == ("plain", None, {})
+    assert (profile.root_of("py"), profile.version_of("scipy-stack")) == ("PY_ROOT", "SCIPYSTACK_VERSION")
+
+
+def test_the_alliance_profile_and_the_recipes_own_values(site):
+    (site / "standin.toml").write_text('profile = "alliance"\n\n[lmod]\ntree_title = "Our Modules"\n',
+                                       encoding="utf-8")
+    profile = Recipe.of(hpc_platform.load(site / "platform.toml")).profile
+    assert (profile.name, profile.tree_title, profile.labels["math"]["label"]) == ("alliance", "Our Modules", "(math)")
+    assert (profile.root_of("python"), profile.version_of("scipy-stack")) == ("EBROOTPYTHON", "EBVERSIONSCIPYSTACK")
+
+
+def test_an_unknown_profile_is_refused_with_the_known_ones(site):
+    (site / "standin.toml").write_text('profile = "cray"\n', encoding="utf-8")
+    with pytest.raises(ClusterError, match=r"standin\.toml: profile 'cray': the stand-in knows alliance, plain"):
+        Recipe.of(hpc_platform.load(site / "platform.toml")).profile

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hpc_platform import Module, Platform
 
-from .config import Paths, write_if_changed
+from .config import PACKAGE, ClusterError, Paths, write_if_changed
 from .recipe import Recipe
 from .software import Sandbox, stack_prefix, wheel_folder
 
@@ -75,6 +75,7 @@ def write_catalog(paths: Paths, platform: Platform, sandboxes: list[Sandbox]) ->
                 writer.named(module, version)
         writer.modulerc(module)
     write_pip_conf(paths, writer.recipe)
+    write_lmod_config(paths, writer.recipe)
     writer.remove_others()
 
 
@@ -138,6 +139,26 @@ def write_pip_conf(paths: Paths, recipe: Recipe) -> None:
                                      "root-user-action = ignore\n")
 
 
+def write_lmod_config(paths: Paths, recipe: Recipe) -> None:
+    """Lmod's lmodrc.lua and SitePackage.lua for the instance, from the package's templates and the
+    profile: the labels of module types, and the title of a software environment's tree."""
+    profile = recipe.profile
+    labels = "".join(f'         {kind} = {{ short = {lua_string(shown["label"])}, long = {lua_string(shown["label"])}, '
+                     f'color = "blue", doc = {lua_string(shown.get("doc", kind))}, }},\n'
+                     for kind, shown in profile.labels.items())
+    valid = " ".join(f"{kind} = 1," for kind in profile.labels)
+    type_property = (f"   type_ = {{\n      validT = {{ {valid} }},\n      displayT = {{\n{labels}      }},\n   }},\n"
+                     if profile.labels else "")
+    rc = (PACKAGE / "lmod" / "lmodrc.lua").read_text().replace("@TYPE_LABELS@", type_property)
+    write_if_changed(paths.lmod / "lmodrc.lua", rc)
+    if profile.tree_title:
+        hooks = (PACKAGE / "lmod" / "SitePackage.lua").read_text().replace("@TREE_TITLE@",
+                                                                           lua_string(profile.tree_title))
+    else:
+        hooks = "-- The profile titles no tree: `module avail` shows each tree's folder, as Lmod does.\n"
+    write_if_changed(paths.lmod / "SitePackage.lua", hooks)
+
+
 def help_text(recipe: Recipe, module: Module, version: str, **fields) -> str:
     """The recipe's `help` for the module (its build's, if a build serves this version), or its
     description and what stands in for it."""
@@ -177,6 +198,10 @@ def common_lines(paths: Paths, recipe: Recipe, module: Module, version: str | No
         needs.append(recipe.interpreter)
     lines = []
     if module.type:
+        if module.type not in recipe.profile.labels:
+            raise ClusterError(f"{module.name}: type {module.type!r} (platform.toml) has no label in the "
+                               f"stand-in's profile {recipe.profile.name!r}: add it to the recipe's "
+                               f"[lmod.labels] ({recipe.path or 'no recipe'})")
         lines.append(f'add_property("type_", "{module.type}")')
     if module.sticky:
         lines.append('add_property("lmod", "sticky")')
@@ -245,8 +270,8 @@ whatis("Description: Python {version} (stand-in interpreter: Python {host.versio
 {common_lines(self.paths, self.recipe, module, version)}family("python")
 local root = "{sandbox.root}"
 prepend_path("PATH", pathJoin(root, "bin"))
-setenv("EBROOTPYTHON", root)
-setenv("EBVERSIONPYTHON", "{version}")
+setenv("{self.recipe.profile.root_of(module.name)}", root)
+setenv("{self.recipe.profile.version_of(module.name)}", "{version}")
 setenv("PIP_REQUIRE_VIRTUALENV", "true")
 setenv("PIP_CONFIG_FILE", "{self.paths.pip_conf}")
 """)
@@ -266,7 +291,7 @@ help({lua_string(help_text(self.recipe, module, version, packages=packages))})
 {common_lines(self.paths, self.recipe, module, version)}local builds = {{
 {prefixes}
 }}
-local build = builds[os.getenv("EBVERSION{self.recipe.interpreter.upper()}")]
+local build = builds[os.getenv("{self.recipe.profile.version_of(self.recipe.interpreter)}")]
 local prefix = build[1]
 prepend_path("PYTHONPATH", pathJoin(prefix, "lib", build[2], "site-packages"))
 prepend_path("PATH", pathJoin(prefix, "bin"))
@@ -274,7 +299,7 @@ prepend_path("PATH", pathJoin(prefix, "bin"))
 
     def named(self, module: Module, version: str | None) -> None:
         """A module the stand-in cannot provide: it names the platform's, and says what stands in."""
-        variable = f"EBVERSION{module.name.upper().replace('-', '')}"
+        variable = self.recipe.profile.version_of(module.name)
         marker = f'setenv("{variable}", "{version.lstrip(".")}")\n' if version else ""
         self.write(module, version, f"""\
 help({lua_string(help_text(self.recipe, module, version))})

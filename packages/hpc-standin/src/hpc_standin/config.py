@@ -67,6 +67,11 @@ class Paths:
         return self.state / "bin"
 
     @property
+    def lmod(self) -> Path:
+        """Lmod's configuration for the instance: its lmodrc.lua and SitePackage.lua."""
+        return self.state / "lmod"
+
+    @property
     def pip_conf(self) -> Path:
         return self.state / "pip" / "pip.conf"
 

@@ -6,6 +6,11 @@ which only names the platform's, which wheels `pip install --no-index` finds, th
 shorter grace time. It is the site's, not the package's: `standin.toml` beside the site's
 platform.toml, or the file HPC_STANDIN_RECIPE names. A site without one gets a stand-in whose
 modules only name the platform's and whose wheelhouse is empty, as a plain Lmod site needs.
+
+The recipe names the conventions of the platform's software stack, its `profile`: how `module
+avail` titles a tree and labels a module's type, which variables a module sets. The package's
+profiles (profiles/*.toml) are data: "plain" (a plain Lmod, the default) and "alliance" (the
+Alliance's stack); the recipe's [lmod] table overrides any of their values.
 """
 
 from __future__ import annotations
@@ -18,11 +23,31 @@ from pathlib import Path
 
 from hpc_platform import Platform
 
-from .config import ClusterError
+from .config import PACKAGE, ClusterError
 
 RECIPE_FILE = "standin.toml"
+PROFILES = PACKAGE / "profiles"
+DEFAULT_PROFILE = "plain"
 DEFAULT_WHEEL_DIR = "generic"
 DEFAULT_OWNER_ACCOUNT = "{surname}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    root_variable: str  # "EBROOT{NAME}": the variable of a module's root, NAME its name's capitals
+    version_variable: str  # "EBVERSION{NAME}": of its version
+    labels: dict[str, dict]  # a module type -> its label in `module avail` ("(math)") and legend (doc)
+    tree_title: str | None = None  # how `module avail` titles an environment's tree; None: its folder
+
+    def variable(self, pattern: str, module: str) -> str:
+        return pattern.format(NAME=module.upper().replace("-", ""))
+
+    def root_of(self, module: str) -> str:
+        return self.variable(self.root_variable, module)
+
+    def version_of(self, module: str) -> str:
+        return self.variable(self.version_variable, module)
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,19 @@ class Recipe:
         if not named and not path.exists():
             return cls(None)
         return load(path.resolve())
+
+    @functools.cached_property
+    def profile(self) -> Profile:
+        name = self.data.get("profile", DEFAULT_PROFILE)
+        known = sorted(path.stem for path in PROFILES.glob("*.toml"))
+        if name not in known:
+            raise ClusterError(f"{self.path}: profile {name!r}: the stand-in knows {', '.join(known)}")
+        values = tomllib.loads((PROFILES / f"{name}.toml").read_text(encoding="utf-8"))
+        values.update(self.data.get("lmod", {}))
+        try:
+            return Profile(name=name, **values)
+        except TypeError as error:  # an unknown key of [lmod]
+            raise ClusterError(f"{self.path}: [lmod]: {error}") from None
 
     # --- modules ------------------------------------------------------------------------------
 

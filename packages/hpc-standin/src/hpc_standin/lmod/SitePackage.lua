@@ -1,10 +1,11 @@
--- Site hooks of the stand-in platform (found through LMOD_PACKAGE_PATH).
--- The platform's `module avail` titles its one module tree "Core Modules" instead of the folder path.
+-- Site hooks of the stand-in platform (found through LMOD_PACKAGE_PATH), written into the
+-- instance's state by catalog.py: `module avail` titles each tree of a software environment
+-- (.../Core) with the profile's title, as the platform's does, instead of its folder.
 local hook = require("Hook")
 
 local function avail_hook(t)
    for path in pairs(t) do
-      if path:find("/Core/?$") then t[path] = "Core Modules" end
+      if path:find("/Core/?$") then t[path] = @TREE_TITLE@ end
    end
 end
 hook.register("avail", avail_hook)

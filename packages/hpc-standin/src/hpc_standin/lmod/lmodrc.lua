@@ -1,18 +1,11 @@
 # -*- lua -*-
--- Lmod 8.6's default lmodrc.lua plus the platform's type_ property, so that `module avail`
--- prints (t) and (math) as the platform does. Named by LMOD_RC in `scripts/cluster env`.
+-- Lmod 8.6's default lmodrc.lua plus, at the marker in propT, the type_ property of the
+-- site's profile (recipe.py), so that `module avail` labels modules by type as the platform does
+-- ((t), (math) on the Alliance's stack). Written into the instance's state by catalog.py, named by
+-- LMOD_RC in the login lines.
 local i18n = require("i18n")
 propT = {
-   -- The platform's stack labels modules by type: (t) tools, (m) MPI, (math) mathematics.
-   type_ = {
-      validT = { tools = 1, mpi = 1, math = 1, },
-      displayT = {
-         tools = { short = "(t)",    long = "(t)",    color = "blue",  doc = "Tools for development / Outils de développement", },
-         mpi   = { short = "(m)",    long = "(m)",    color = "red",   doc = "MPI implementations / Implémentations MPI", },
-         math  = { short = "(math)", long = "(math)", color = "green", doc = "Mathematical libraries / Bibliothèques mathématiques", },
-      },
-   },
-   state = {
+@TYPE_LABELS@   state = {
       validT = { experimental = 1, testing = 1, obsolete = 1 },
       displayT = {
          experimental  = { short = "(E)",  long = "(E)",     color = "blue",  doc = i18n("ExplM"), },
