@@ -1,8 +1,9 @@
 """The engines as another site gets them: the four packages built as wheels, installed (not
-editable) with the dependencies they declare into a fresh virtual environment, and the lab's site
-(lab_checks.py) built in both languages and run on its own stand-in with that environment alone.
+editable) with the dependencies they declare into a fresh virtual environment, and the two other
+sites (lab_checks.py, fjord_checks.py) built in both languages and run on their own stand-ins with
+that environment alone.
 
-The environment's other packages (the lab's theme and copy button, pytest and the checks' readers)
+The environment's other packages (the sites' theme and copy button, pytest and the checks' readers)
 come from the package registry at the versions of requirements.txt; whatever pip caches goes to the
 site's build/pip-cache, never to the user's HOME.
 """
@@ -18,12 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from . import lab_checks
+from . import fjord_checks, lab_checks
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = sorted(path.parent for path in (REPO / "packages").glob("*/pyproject.toml"))
-LAB_CHECKS = Path(__file__).with_name("lab_checks.py")
-# What the lab's conf.py and lab_checks.py import besides the packages: the site's own choices.
+# What the sites' conf.py and their checks import besides the packages: the sites' own choices.
 SITE_REQUIREMENTS = ["furo", "sphinx-copybutton", "pytest", "pytest-timeout", "polib", "beautifulsoup4"]
 
 
@@ -97,20 +97,22 @@ def test_the_fresh_environment_imports_the_packages_from_their_wheels(fresh_venv
 
 
 @pytest.mark.timeout(900)
-def test_the_lab_builds_and_runs_with_the_packages_from_their_wheels(fresh_venv, tmp_path):
-    """lab_checks.py in the fresh environment: its site built in both languages with the packages'
-    extensions, its French complete, its pages run by the harness on the lab's own stand-in."""
+@pytest.mark.parametrize("checks", [lab_checks, fjord_checks], ids=lambda module: module.__name__.rpartition(".")[2])
+def test_each_site_builds_and_runs_with_the_packages_from_their_wheels(fresh_venv, tmp_path, checks):
+    """A site's checks in the fresh environment: its site built in both languages with the
+    packages' extensions, its French complete, its pages run by the harness on its own stand-in."""
     ini = tmp_path / "pytest.ini"
     ini.write_text("[pytest]\naddopts = -p no:cacheprovider\n")
-    env = {key: value for key, value in pip_env().items() if not key.startswith(("HPC_STANDIN", "SLURM_", "LMOD_"))}
+    env = {key: value for key, value in pip_env().items()
+           if not key.startswith(("HPC_STANDIN", "HPC_PLATFORM", "SLURM_", "LMOD_"))}
     result = subprocess.run(
         [fresh_venv / "bin" / "python", "-m", "pytest", "-q", "-rA", "-c", ini, "--rootdir", tmp_path,
-         "--import-mode=importlib", "--basetemp", tmp_path / "basetemp", LAB_CHECKS],
+         "--import-mode=importlib", "--basetemp", tmp_path / "basetemp", checks.__file__],
         cwd=tmp_path, env=env, capture_output=True, text=True)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     # Node IDs of a file outside the root directory start with "::".
     ran = {line.split()[1].rpartition("::")[2].partition("[")[0]
            for line in result.stdout.splitlines() if line.startswith("PASSED ")}
-    checks = {name for name in dir(lab_checks) if name.startswith("test_")}
-    assert ran == checks, f"passed: {sorted(ran)}, the checks: {sorted(checks)}\n{output}"
+    expected = {name for name in dir(checks) if name.startswith("test_")}
+    assert ran == expected, f"passed: {sorted(ran)}, the checks: {sorted(expected)}\n{output}"

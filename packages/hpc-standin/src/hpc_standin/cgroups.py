@@ -15,6 +15,7 @@ which `limitation` says.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import time
@@ -35,8 +36,10 @@ def why_not_usable() -> str | None:
 
 
 def root(paths: Paths) -> Path:
-    """The instance's own cgroup."""
-    return HIERARCHY / f"hpc-standin-{paths.state.name}"
+    """The instance's own cgroup, named after its state folder's whole path: two instances whose
+    folders share a name (two sites' checks, each in a `state` folder of its own) share no cgroup."""
+    digest = hashlib.sha256(str(paths.state).encode()).hexdigest()[:8]
+    return HIERARCHY / f"hpc-standin-{paths.state.name}-{digest}"
 
 
 def mountpoint(paths: Paths) -> Path:

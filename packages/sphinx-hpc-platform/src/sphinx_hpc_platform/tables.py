@@ -82,15 +82,18 @@ ACCESS = {
 
 
 def partition_rows(platform: Platform) -> list[list[Cell]]:
-    rows = [[message("Partition"), message("Nodes"), message("Time limit (days)"), message("Who may use it"),
-             message("Its jobs are preempted by")]]
+    """A row per partition; the preemption column only on a platform that preempts jobs."""
+    with_preemption = bool(platform.preemptible)
+    rows = [[message("Partition"), message("Nodes"), message("Time limit (days)"), message("Who may use it")]
+            + [message("Its jobs are preempted by")] * with_preemption]
     for partition in platform.partitions:
         nodes = ", ".join(node_run(group.names) for group in platform.groups_of(partition.name))
         access = ACCESS[partition.access] + (", by default" if partition.default else "")
-        owners = platform.owner_partitions(partition.name) if partition.preemption else []
-        rows.append([value(literal(partition.name)), value(nodes), value(str(partition.time_limit_days)),
-                     message(access),
-                     value(", ".join(literal(owner.name) for owner in owners)) if owners else message("none")])
+        row = [value(literal(partition.name)), value(nodes), value(str(partition.time_limit_days)), message(access)]
+        if with_preemption:
+            owners = platform.owner_partitions(partition.name) if partition.preemption else []
+            row.append(value(", ".join(literal(owner.name) for owner in owners)) if owners else message("none"))
+        rows.append(row)
     return rows
 
 
