@@ -53,7 +53,7 @@ class Prompt:
     """The platform's prompt (platform.toml's [login].prompt): how a command line starts."""
 
     template: str = DEFAULT_PROMPT
-    example: str = "[alice@login ~]$ "  # for error messages: the platform's own prompt
+    example: str = "[user@login ~]$ "  # for error messages: the platform's own prompt, where it has one
 
     @functools.cached_property
     def regex(self) -> re.Pattern:
