@@ -121,7 +121,7 @@ check-po: venv ## Every catalog check (up to date, markup, typography, spelling,
 	$(VENV_PYTHON) -m pytest tests/i18n $(PYTEST_ARGS)
 
 .PHONY: benchmark-build
-benchmark-build: venv ## Time make html from clean against one bare English sphinx-build; prints the ratios
+benchmark-build: venv ## Time make html from clean against one bare sphinx-build per language; prints the figures
 	$(VENV_PYTHON) scripts/build-benchmark
 
 .PHONY: test-update
