@@ -1,6 +1,7 @@
 """A third site, unlike the other two: Fjord's guide (tests/sites/fjord).
 
-Fjord runs a plain Lmod (its stand-in's recipe names no profile of the Alliance), a python module
+Fjord runs a plain Lmod (its stand-in's recipe names no profile of the Alliance), Sphinx's own
+theme rather than Furo and no copy button, a python module
 whose small wheelhouse is its own recipe's, a GPU partition apart from its CPU partition, no
 preemption, and a prompt of a third shape. Like lab_checks.py, run by test_from_wheels.py with the
 packages installed from their wheels: its site built in both languages, its French complete, its
@@ -11,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from .sitekit import assert_instance_gone, assert_pages_ran, build, own_instance, run_pages, soup, text_of, untranslated
+from .sitekit import (
+    assert_instance_gone,
+    assert_pages_ran,
+    build,
+    main_of,
+    own_instance,
+    run_pages,
+    soup,
+    text_of,
+    untranslated,
+)
 
 FJORD = Path(__file__).resolve().parent / "fjord"
 LANGUAGES = ("en", "fr")
@@ -35,7 +46,7 @@ def test_the_tables_show_the_gpu_partition_apart_and_no_preemption(site):
     """The GPU node is in its own partition, the only one with GPUs; nobody preempts anybody, so
     the partitions' table has no column for it."""
     for language, none in (("en", "none"), ("fr", "aucun")):
-        partitions, nodes = soup(site, language, "index").select("article table")
+        partitions, nodes = main_of(soup(site, language, "index")).select("table")
         headers = [cell.get_text(strip=True) for cell in partitions.select("thead th")]
         assert len(headers) == 4, f"{language}: the partitions' table has columns {headers}"
         rows = {row.select("td")[0].get_text(strip=True): [cell.get_text(strip=True) for cell in row.select("td")]

@@ -39,9 +39,14 @@ def soup(root: Path, language: str, page: str) -> BeautifulSoup:
     return BeautifulSoup((root / language / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
 
 
+def main_of(document: BeautifulSoup):
+    """The page's own content, whatever the theme: Furo's <article>, Sphinx's role="main"."""
+    return document.find("article") or document.find(attrs={"role": "main"})
+
+
 def text_of(document: BeautifulSoup) -> str:
-    """The article's text, runs of ASCII white space as one space (no-break spaces are kept)."""
-    return re.sub(r"[ \t\n]+", " ", document.find("article").get_text())
+    """The content's text, runs of ASCII white space as one space (no-break spaces are kept)."""
+    return re.sub(r"[ \t\n]+", " ", main_of(document).get_text())
 
 
 def untranslated(site: Path, language: str, out: Path) -> dict[str, list[str]]:
