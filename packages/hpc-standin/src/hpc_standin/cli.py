@@ -54,12 +54,12 @@ def up(paths: Paths, platform: Platform) -> None:
             daemons.start_slurm(paths)  # a node whose slurmd died: it comes back, its jobs as Slurm decided
         elif not is_up(paths):
             daemons.stop_all(paths)  # a half-started instance: start it over from a clean slate
-            _, mariadbd, slurmdbd = daemons.daemons(paths)[:3]
+            found = daemons.daemons(paths)
             daemons.write_slurm_config(paths, platform, accounting.write_slurmdbd_config(paths))
             daemons.start_munge(paths)
             accounting.forget_jobs(paths)
-            accounting.start_mariadb(paths, mariadbd)
-            accounting.start_slurmdbd(paths, slurmdbd, platform.slurm.cluster_name)
+            accounting.start_mariadb(paths, found.mariadbd)
+            accounting.start_slurmdbd(paths, found.slurmdbd, platform.slurm.cluster_name)
             accounting.register_accounts(paths, platform)
             daemons.start_slurm(paths)
             started_from(paths).write_text(origin(platform))
@@ -148,17 +148,17 @@ def hosts_digest() -> str:
 
 
 def is_up(paths: Paths) -> bool:
-    return all(daemon.pid() for daemon in daemons.daemons(paths))
+    return all(daemon.pid() for daemon in daemons.daemons(paths).in_start_order)
 
 
 def services_up(paths: Paths) -> bool:
     """Everything but the nodes runs: munged, the accounting, the controller."""
-    return all(daemon.pid() for daemon in daemons.daemons(paths)[:daemons.CONTROLLER + 1])
+    return all(daemon.pid() for daemon in daemons.daemons(paths).services)
 
 
 def status(paths: Paths) -> int:
-    running = 0
-    for daemon in daemons.daemons(paths):
+    running, found = 0, daemons.daemons(paths).in_start_order
+    for daemon in found:
         pid = daemon.pid()
         running += bool(pid)
         print(f"{daemon.name:14} {f'running, pid {pid}' if pid else 'stopped'}")
@@ -168,7 +168,7 @@ def status(paths: Paths) -> int:
         if layout:
             shares = json.loads(machine_cpus_path(paths).read_text())
             print(f"{'layout':14} {layout_summary(layout, shares)}")
-    return 0 if running == len(daemons.daemons(paths)) else 3
+    return 0 if running == len(found) else 3
 
 
 def layout_summary(layout: Layout, shares: dict[str, list[int]]) -> str:

@@ -64,20 +64,38 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def daemons(paths: Paths) -> list[Daemon]:
-    """In start order; `down` stops them in reverse. One slurmd per node of the instance's layout
-    (before `up` has chosen it: one, not running)."""
+@dataclass(frozen=True)
+class Daemons:
+    """An instance's daemons by role. `up` starts the services in this order (each needs the one
+    before: munge authenticates, the database holds the accounting that slurmdbd serves to the
+    controller), then the nodes; `down` stops them all in reverse."""
+    munged: Daemon
+    mariadbd: Daemon
+    slurmdbd: Daemon
+    slurmctld: Daemon
+    slurmds: tuple[Daemon, ...]  # one per node of the instance's layout
+
+    @property
+    def services(self) -> list[Daemon]:
+        """Everything but the nodes."""
+        return [self.munged, self.mariadbd, self.slurmdbd, self.slurmctld]
+
+    @property
+    def in_start_order(self) -> list[Daemon]:
+        return [*self.services, *self.slurmds]
+
+
+def daemons(paths: Paths) -> Daemons:
+    """The instance's daemons; one slurmd per node of its layout (before `up` has chosen it: one,
+    not running)."""
     s = paths.state
     layout = Layout.load(layout_path(paths))
     names = [node.name for node in layout.nodes] if layout else [""]
-    return [Daemon("munged", s / "munge" / "munged.pid"),
-            Daemon("mariadbd", s / "mysql" / "mysqld.pid"),
-            Daemon("slurmdbd", s / "slurm" / "slurmdbd.pid"),
-            Daemon("slurmctld", s / "slurm" / "slurmctld.pid"),
-            *(slurmd(paths, name) for name in names)]
-
-
-CONTROLLER = 3  # slurmctld's place in daemons()
+    return Daemons(munged=Daemon("munged", s / "munge" / "munged.pid"),
+                   mariadbd=Daemon("mariadbd", s / "mysql" / "mysqld.pid"),
+                   slurmdbd=Daemon("slurmdbd", s / "slurm" / "slurmdbd.pid"),
+                   slurmctld=Daemon("slurmctld", s / "slurm" / "slurmctld.pid"),
+                   slurmds=tuple(slurmd(paths, name) for name in names))
 
 
 def slurmd(paths: Paths, node: str) -> Daemon:
@@ -104,7 +122,7 @@ def daemon_env(paths: Paths) -> dict:
 # --- munge -------------------------------------------------------------------------------------
 
 def start_munge(paths: Paths) -> None:
-    daemon = daemons(paths)[0]
+    daemon = daemons(paths).munged
     if daemon.pid():
         return
     munge = pwd.getpwnam("munge")
@@ -274,7 +292,7 @@ def write_slurm_config(paths: Paths, platform: Platform, accounting: str) -> Non
 
 def start_slurm(paths: Paths) -> None:
     """The controller, then each node's slurmd that is not running (`up` heals a dead node)."""
-    ctld = daemons(paths)[CONTROLLER]
+    ctld = daemons(paths).slurmctld
     env = daemon_env(paths)
     if not ctld.pid():
         # A fresh controller each time: jobs of a previous instance are gone with their processes.
@@ -367,9 +385,10 @@ def namespace_holders(paths: Paths) -> list[int]:
 def stop_all(paths: Paths) -> None:
     """Jobs cancelled, daemons stopped, then what is left killed: no process, and so no namespace
     and no mount of the instance, may outlive it."""
-    if daemons(paths)[CONTROLLER].pid():
+    found = daemons(paths)
+    if found.slurmctld.pid():
         cancel_jobs(paths)
-    for daemon in reversed(daemons(paths)):
+    for daemon in reversed(found.in_start_order):
         daemon.stop()
     left = lambda: sorted(set(leftover_processes(paths) + namespace_holders(paths)))  # noqa: E731
     for pid in left():
