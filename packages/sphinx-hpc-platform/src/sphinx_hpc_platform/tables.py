@@ -92,7 +92,8 @@ def partition_rows(platform: Platform) -> list[list[Cell]]:
         row = [value(literal(partition.name)), value(nodes), value(str(partition.time_limit_days)), message(access)]
         if with_preemption:
             owners = platform.owner_partitions(partition.name) if partition.preemption else []
-            row.append(value(", ".join(literal(owner.name) for owner in owners)) if owners else message("none"))
+            row.append(value(", ".join(literal(owner.name) for owner in owners)) if owners
+                       else message("no partition"))
         rows.append(row)
     return rows
 
