@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hpc_standin.recipe import RECIPE_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +39,7 @@ def test_a_changed_module_list_changes_module_avail(cluster_env, tmp_path):
              'assumed.versions = "a module of this test"\nassumed.default = "its one version"\n'
              'assumed.type = "a module of this test"\n')
     copy.write_text(text, encoding="utf-8")
-    shutil.copy(REPO / "standin.toml", copy.with_name("standin.toml"))  # the site's recipe goes with it
+    shutil.copy(REPO / RECIPE_FILE, copy.with_name(RECIPE_FILE))  # the site's recipe goes with it
     home = tmp_path / "home"
     home.mkdir()
     # The copy's own state; the software already built for the site (its cache) is reused.

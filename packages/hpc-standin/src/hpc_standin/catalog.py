@@ -3,8 +3,8 @@
 No code per module: what a module is (its versions, default, aliases, type, what it needs loaded
 first, sticky, what each version loads and sets, which tree holds it and which tree it opens)
 comes from platform.toml, and how the stand-in provides it (an interpreter, Python packages on
-PYTHONPATH, or only its name) from the site's recipe (recipe.py). The trees are regenerated at each `up` (they are
-small) under <state>/modules: `custom/` for the core modules, on the module path from login, and
+PYTHONPATH, or only its name) from the site's recipe (recipe.py). The trees are regenerated at
+each `up` (they are small) under <state>/modules: `custom/` for the core modules, on the module path from login, and
 one `<environment>/Core/` per software environment, which a module's `opens` adds to the module
 path, as gentoo/2023 adds StdEnv/2023's on the platform. Each holds one .lua per version, and a
 .modulerc.lua per name for the default (D) and the aliases ((t,3.11) style labels).
