@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hpc_standin import avail_wheels
+from hpc_standin.tools import avail_wheels
 
 NAMES = ["qiskit-2.3.1-cp310-abi3-manylinux_2_17_x86_64.whl",
          "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.whl",

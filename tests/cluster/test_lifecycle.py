@@ -18,9 +18,10 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from hpc_standin import access, daemons
+from hpc_standin import access
 from hpc_standin.config import Paths
-from hpc_standin.nodes import Layout, layout_path
+from hpc_standin.instance import namespace_holders
+from hpc_standin.nodes import Layout, layout_path, machine_cpus
 from hpc_standin.recipe import RECIPE_FILE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -232,7 +233,7 @@ def node_detail(env: dict, node: str) -> dict:
 def processes_of(instance: Instance) -> list[int]:
     """Inside the instance's nodes (a job's processes carry the submitter's environment, not the
     daemons' mark)."""
-    return daemons.namespace_holders(Paths(instance.state, instance.cache))
+    return namespace_holders(Paths(instance.state, instance.cache))
 
 
 def cmdline(pid: int) -> str:
@@ -277,7 +278,7 @@ def test_without_namespaces_one_node_and_multi_node_examples_fail_saying_why(ins
 def test_nodes_get_cpus_of_their_own_where_the_machine_has_enough(lab_instance, tmp_path):
     """Two nodes of the lab site on a machine of two CPUs or more: each node's jobs are pinned to
     CPUs of its own (bind_task), while Slurm gives them the platform's cores, and refuses one more."""
-    cpus = daemons.machine_cpus()
+    cpus = machine_cpus()
     if len(cpus) < 2:
         pytest.skip(f"{len(cpus)} CPU: two nodes cannot have their own")
     up(lab_instance)

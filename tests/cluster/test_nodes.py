@@ -9,7 +9,7 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from hpc_standin.daemons import SERVING
+from hpc_standin.instance import SERVING
 from hpc_standin.nodes import Layout, layout_path, platform_layout
 
 REPO = Path(__file__).resolve().parents[2]

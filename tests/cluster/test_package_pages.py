@@ -15,7 +15,7 @@ from pathlib import Path
 import hpc_platform
 import pytest
 from hpc_standin.recipe import Recipe
-from hpc_standin.software import canonical
+from hpc_standin.software.wheelhouse import canonical
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM = hpc_platform.load(REPO / "platform.toml")

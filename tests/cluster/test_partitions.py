@@ -16,7 +16,8 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from hpc_standin import access, susage
+from hpc_standin import access
+from hpc_standin.tools import susage
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM = hpc_platform.load(REPO / "platform.toml")

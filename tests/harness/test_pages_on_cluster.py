@@ -10,8 +10,8 @@ from pathlib import Path
 
 import hpc_platform
 import pytest
-from hpc_standin.catalog import environment_tree
 from hpc_standin.config import Paths
+from hpc_standin.software.modules import environment_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

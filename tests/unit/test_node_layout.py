@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import hpc_platform
 import pytest
-from hpc_standin import daemons
+from hpc_standin import services
 from hpc_standin.nodes import Layout, decide_layout, hosts_file, machine_cpus_of, platform_layout, why_not_isolated
+from hpc_standin.services.slurmctld import node_lines
 
 PLATFORM = hpc_platform.load(Path(__file__).resolve().parents[2] / "platform.toml")
 
@@ -53,9 +54,9 @@ def test_each_node_gets_a_port_of_its_own(monkeypatch):
         def getsockname(self):
             return ("127.0.0.1", self.port)
 
-    monkeypatch.setattr(daemons, "socket", SimpleNamespace(socket=Probe))
-    monkeypatch.setattr(daemons, "GIVEN_PORTS", set())
-    ports = re.findall(r" Port=(\d+) ", daemons.node_lines(Layout(platform_layout(PLATFORM), "machine")))
+    monkeypatch.setattr(services, "socket", SimpleNamespace(socket=Probe))
+    monkeypatch.setattr(services, "GIVEN_PORTS", set())
+    ports = re.findall(r" Port=(\d+) ", node_lines(Layout(platform_layout(PLATFORM), "machine")))
     assert len(ports) == len(PLATFORM.node_names) == len(set(ports)), ports
 
 

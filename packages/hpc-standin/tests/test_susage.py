@@ -1,7 +1,7 @@
 """The stand-in's susage lays out its counts as the platform's documentation shows them."""
 from __future__ import annotations
 
-from hpc_standin.susage import Node, fields, table
+from hpc_standin.tools.susage import Node, fields, table
 
 GIB = 1024
 

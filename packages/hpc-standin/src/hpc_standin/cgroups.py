@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import time
 from pathlib import Path
 
 from .config import Paths, log
+from .process import wait_until
 
 HIERARCHY = Path("/sys/fs/cgroup/memory")
 
@@ -76,17 +76,17 @@ def remove(paths: Paths, timeout: float = 10) -> list[int]:
     top = root(paths)
     if not top.exists():
         return []
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def emptied() -> bool:
         left = processes(top)
         for pid in left:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+        return not left
+
+    wait_until(emptied, timeout, 0.2)
     for folder in sorted(top.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if folder.is_dir():
             try:

@@ -10,7 +10,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent  # the stand-in's own files: Lmod and Slurm templates
 # Instances' state lives under here by default, not in the site's clone: the daemons run as other
 # users (munge) and must reach it, and a clone may sit in a folder only its owner can enter.
 STATE_ROOT = Path("/tmp")
@@ -92,18 +91,6 @@ def default_state(site: Path) -> Path:
     owner.chmod(0o711)
     digest = hashlib.sha256(str(site).encode()).hexdigest()[:8]
     return owner / f"{site.name}-{digest}"
-
-
-def hermetic_env(**extra: str) -> dict:
-    """The environment for pip runs that must ignore the host's pip settings (PIP_*, /etc/xdg/pip)
-    and leave the user's HOME alone: pip would cache the wheels it builds in ~/.cache/pip."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV"))}
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["PIP_NO_CACHE_DIR"] = "1"
-    env.update(extra)
-    return env
 
 
 def write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:

@@ -19,6 +19,7 @@ the machine, as before, and says why: `Layout.limitation`.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -73,6 +74,22 @@ class Layout:
         if self.memory_reason:
             lacks.append(f"a job over its memory ends FAILED, not OUT_OF_MEMORY: {self.memory_reason}")
         return "; ".join(lacks) or None
+
+    def summary(self, paths: Paths) -> str:
+        """The nodes as Slurm sees them, then the machine's CPUs their jobs run on (as `up` shared
+        them out, which the TaskProlog reads)."""
+        nodes = ", ".join(f"{node.name} ({node.cores} cores, {node.memory_mb // 1024} GB)" for node in self.nodes)
+        if not self.isolated:
+            return f"{self.limitation}; {nodes}"
+        shares = json.loads(machine_cpus_path(paths).read_text())
+        cpus = sorted(set().union(*shares.values()))
+        if all(share == cpus for share in shares.values()):
+            summary = f"{nodes}: their jobs share this machine's {len(cpus)} CPUs (fewer CPUs than nodes)"
+        else:
+            share = len(shares[self.nodes[0].name])
+            summary = f"{nodes}: each node's jobs run on {share} of this machine's CPUs, its own"
+        memory = f"{self.limitation}" if self.limitation else "jobs' memory in cgroups, as on the platform"
+        return f"{summary}; {memory}"
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -137,6 +154,11 @@ def hosts_file(layout: Layout) -> str:
 def node_folder(paths: Paths, node: Node) -> Path:
     """What is node-local: the disk under $SLURM_TMPDIR."""
     return paths.state / "nodes" / node.name
+
+
+def machine_cpus() -> list[int]:
+    """The CPUs this process may run on: what the nodes' jobs share."""
+    return sorted(os.sched_getaffinity(0))
 
 
 def machine_cpus_of(layout: Layout, cpus: list[int]) -> dict[str, list[int]]:

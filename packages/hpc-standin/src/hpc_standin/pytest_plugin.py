@@ -26,9 +26,10 @@ import pytest
 from hpc_platform import Platform
 from hpc_platform.pytest_plugin import platform_of, target_of
 
-from . import access, cli
+from . import access, login
 from .config import ClusterError, Paths, locked
-from .nodes import Layout, layout_path
+from .instance import Instance
+from .process import scrubbed
 
 LEASE = pytest.StashKey[object]()  # the controller's open lock file, shared for the session
 CLUSTER = pytest.StashKey["Cluster"]()  # this process's, once a test needed it
@@ -70,11 +71,9 @@ class Cluster:
 def login_environment(home: Path) -> dict:
     """The test's environment for a login shell: HOME and temporary files in the test's own folder."""
     # Without SHELL, as under CI: the platform's login lines must set what salloc needs themselves.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "SHELL"}
     tmp = home.parent / f"{home.name}-tmp"
     tmp.mkdir(exist_ok=True)
-    env.update(HOME=str(home), TMPDIR=str(tmp))
-    return env
+    return scrubbed(("PIP_",), ("SHELL",), HOME=str(home), TMPDIR=str(tmp))
 
 
 def site(config) -> tuple[Platform, Paths] | None:
@@ -115,22 +114,23 @@ def cluster_of(config) -> Cluster:
 
 def start(platform: Platform, paths: Paths) -> str:
     """`up` (idempotent), noting when this run started the instance; its login lines."""
+    instance = Instance(paths, platform)
     with locked(paths.starting):
-        was_up = cli.is_up(paths)
+        was_up = instance.is_up()
         try:
-            cli.up(paths, platform)
+            instance.up()
         except ClusterError as error:
             pytest.exit(f"hpc-standin up failed: {error}", returncode=3)
         if not was_up:
             (paths.state / STARTED_BY_PYTEST).touch()
-    return cli.env_lines(paths, platform)
+    return login.env_lines(paths, platform)
 
 
 def pytest_sessionfinish(session):
     lease = session.config.stash.get(LEASE, None)
     if lease is None:
         return
-    _, paths = site(session.config)
+    platform, paths = site(session.config)
     fcntl.flock(lease, fcntl.LOCK_UN)
     try:
         fcntl.flock(lease, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the last session out stops it
@@ -140,7 +140,7 @@ def pytest_sessionfinish(session):
     try:
         if (paths.state / STARTED_BY_PYTEST).exists():
             try:
-                cli.down(paths)
+                Instance(paths, platform).down()
             except ClusterError as error:  # something of the instance outlived it: the run failed
                 session.config.get_terminal_writer().line(f"hpc-standin down: {error}", red=True)
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -169,7 +169,7 @@ def pytest_pageharness_login(config):
         # Its GPUs are scheduled but have no device behind them. The owners' partitions preempt
         # the preemptible ones on their nodes, and their accounts may be used: the harness can play
         # a node's owner there, and a member of any group.
-        layout = Layout.load(layout_path(cluster.paths))
+        layout = Instance(cluster.paths, platform).layout
         owners = {node: access.owner_of(platform, node, partition.name)
                   for partition in platform.preemptible
                   for group in platform.groups_of(partition.name) for node in group.names}

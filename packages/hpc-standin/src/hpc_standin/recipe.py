@@ -23,10 +23,10 @@ from pathlib import Path
 
 from hpc_platform import Platform
 
-from .config import PACKAGE, ClusterError
+from .config import ClusterError
 
 RECIPE_FILE = "standin.toml"
-PROFILES = PACKAGE / "profiles"
+PROFILES = Path(__file__).resolve().parent / "software" / "profiles"  # the Lmod conventions a recipe names
 DEFAULT_PROFILE = "plain"
 DEFAULT_WHEEL_DIR = "generic"
 DEFAULT_OWNER_ACCOUNT = "{surname}"

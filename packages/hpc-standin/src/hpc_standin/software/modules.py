@@ -23,9 +23,13 @@ from pathlib import Path
 
 from hpc_platform import Module, Platform
 
-from .config import PACKAGE, ClusterError, Paths, write_if_changed
-from .recipe import Recipe
-from .software import Sandbox, stack_prefix, wheel_folder
+from ..config import ClusterError, Paths, write_if_changed
+from ..recipe import Recipe
+from .interpreters import Sandbox
+from .stacks import stack_prefix
+from .steps import wheel_folder
+
+LMOD_TEMPLATES = Path(__file__).resolve().parent / "lmod"
 
 
 def setenv_lines(recipe: Recipe, module: Module, version: str | None) -> str:
@@ -149,10 +153,10 @@ def write_lmod_config(paths: Paths, recipe: Recipe) -> None:
     valid = " ".join(f"{kind} = 1," for kind in profile.labels)
     type_property = (f"   type_ = {{\n      validT = {{ {valid} }},\n      displayT = {{\n{labels}      }},\n   }},\n"
                      if profile.labels else "")
-    rc = (PACKAGE / "lmod" / "lmodrc.lua").read_text().replace("@TYPE_LABELS@", type_property)
+    rc = (LMOD_TEMPLATES / "lmodrc.lua").read_text().replace("@TYPE_LABELS@", type_property)
     write_if_changed(paths.lmod / "lmodrc.lua", rc)
     if profile.tree_title:
-        hooks = (PACKAGE / "lmod" / "SitePackage.lua").read_text().replace("@TREE_TITLE@",
+        hooks = (LMOD_TEMPLATES / "SitePackage.lua").read_text().replace("@TREE_TITLE@",
                                                                            lua_string(profile.tree_title))
     else:
         hooks = "-- The profile titles no tree: `module avail` shows each tree's folder, as Lmod does.\n"

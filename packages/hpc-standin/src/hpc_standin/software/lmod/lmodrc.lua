@@ -1,7 +1,7 @@
 # -*- lua -*-
 -- Lmod 8.6's default lmodrc.lua plus, at the marker in propT, the type_ property of the
 -- site's profile (recipe.py), so that `module avail` labels modules by type as the platform does
--- ((t), (math) on the Alliance's stack). Written into the instance's state by catalog.py, named by
+-- ((t), (math) on the Alliance's stack). Written into the instance's state by software/modules.py, named by
 -- LMOD_RC in the login lines.
 local i18n = require("i18n")
 propT = {

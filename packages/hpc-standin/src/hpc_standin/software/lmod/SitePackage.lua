@@ -1,5 +1,5 @@
 -- Site hooks of the stand-in platform (found through LMOD_PACKAGE_PATH), written into the
--- instance's state by catalog.py: `module avail` titles each tree of a software environment
+-- instance's state by software/modules.py: `module avail` titles each tree of a software environment
 -- (.../Core) with the profile's title, as the platform's does, instead of its folder.
 local hook = require("Hook")
 

@@ -1,0 +1,13 @@
+"""The stand-in's own commands, run as scripts by path with an interpreter's standard library only
+(`python -I`): those of the platform's login node that Debian lacks (avail_wheels, seff, susage)
+and the TaskProlog's pinning of a task to the machine's CPUs (bind_task)."""
+
+from pathlib import Path
+
+FOLDER = Path(__file__).resolve().parent
+LOGIN_TOOLS = ("avail_wheels", "seff", "susage")
+BIND_TASK = FOLDER / "bind_task.py"
+
+
+def script(tool: str) -> Path:
+    return FOLDER / f"{tool}.py"
