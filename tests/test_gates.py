@@ -2,7 +2,7 @@
 the check that guards against it fails, naming the file and the line to fix.
 
 (A new English paragraph left untranslated: tests/test_translation_workflow.py. A broken example, a failing
-Python block, a bad #SBATCH line: the fixture pages of tests/unit/test_pages.py.)
+Python block, a bad #SBATCH line: the pages of packages/pageharness/tests/test_pages.py.)
 """
 
 import re

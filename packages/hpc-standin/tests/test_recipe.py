@@ -8,31 +8,7 @@ import pytest
 from hpc_standin.config import ClusterError
 from hpc_standin.recipe import Recipe
 
-PLATFORM = """\
-[guide]
-languages = { en = "English" }
-titles = { en = "A lab's guide" }
-columns = 100
-rows = 50
-
-[site]
-names = { en = "Lab" }
-assumed.names = "the test's own"
-
-[login]
-host = "login1"
-user = "alice"
-prompt = "[{user}@{host} {dir}]$ "
-module_avail_columns = 80
-assumed.host = "the test's own"
-assumed.user = "the test's own"
-assumed.prompt = "the test's own"
-assumed.module_avail_columns = "the test's own"
-
-[slurm]
-cluster_name = "lab"
-assumed.cluster_name = "the test's own"
-
+TABLES = """\
 [[partitions]]
 name = "batch"
 default = true
@@ -84,10 +60,9 @@ grace_seconds = 5
 
 
 @pytest.fixture
-def site(tmp_path, monkeypatch) -> Path:
+def site(write_platform, monkeypatch) -> Path:
     monkeypatch.delenv("HPC_STANDIN_RECIPE", raising=False)
-    (tmp_path / "platform.toml").write_text(PLATFORM, encoding="utf-8")
-    return tmp_path
+    return write_platform(TABLES).parent
 
 
 def test_a_site_without_a_recipe_gets_modules_that_only_name_its_own(site):

@@ -1,4 +1,4 @@
-"""Fixture pages (tests/harness/fixtures) run through pytest with the harness, on plain bash.
+"""Pages of the tests' own (pages/) run through pytest with the harness, on plain bash.
 
 These prove what a maintainer sees: failures that name page and line, update mode, coverage, skips.
 """
@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "harness" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "pages"
 # The fixture pages that need a `python` with Dask activate the suite's environment ($TEST_VENV).
 VENV_PYTHON = Path(sys.prefix) / "bin" / "python"
 PYTHON = platform.python_version()
