@@ -17,6 +17,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+try:
+    from .hostlist import hostnames
+except ImportError:  # run by path (`python -I`), which puts no folder of ours on sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from hostlist import hostnames
+
 
 def expand(ranges: str) -> list[int]:
     """Slurm's "0-3,8" as [0, 1, 2, 3, 8]."""
@@ -25,19 +31,6 @@ def expand(ranges: str) -> list[int]:
         low, _, high = part.partition("-")
         ids.extend(range(int(low), int(high or low) + 1))
     return ids
-
-
-def hostnames(expression: str) -> list[str]:
-    """Slurm's host list "cp[3702-3703,3705],gpu1" as names."""
-    names = []
-    for prefix, inside, plain in re.findall(r"([^,\[]*)\[([^\]]*)\]|([^,\[\]]+)", expression):
-        if plain:
-            names.append(plain)
-            continue
-        for part in inside.split(","):
-            low, _, high = part.partition("-")
-            names.extend(f"{prefix}{number:0{len(low)}d}" for number in range(int(low), int(high or low) + 1))
-    return names
 
 
 def job_cpus_on(node: str, detail: str) -> list[int]:

@@ -21,6 +21,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+try:
+    from .hostlist import hostnames
+except ImportError:  # run by path (`python -I`), which puts no folder of ours on sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from hostlist import hostnames
+
 FULL, PART, FREE = "█", "▓", "░"
 
 
@@ -61,18 +67,6 @@ def nodes() -> dict[str, Node]:
     return found
 
 
-def expand(hostlist: str) -> list[str]:
-    names = []
-    for prefix, inside, plain in re.findall(r"([^,\[]*)\[([^\]]*)\]|([^,\[\]]+)", hostlist):
-        if plain:
-            names.append(plain)
-            continue
-        for part in inside.split(","):
-            low, _, high = part.partition("-")
-            names.extend(f"{prefix}{n:0{len(low)}d}" for n in range(int(low), int(high or low) + 1))
-    return names
-
-
 def submit_account() -> str | None:
     """The account a job of yours goes to: SBATCH_ACCOUNT, else your default account."""
     if os.environ.get("SBATCH_ACCOUNT"):
@@ -85,8 +79,8 @@ def submit_account() -> str | None:
 
 def partitions(wanted: list[str]) -> list[tuple[str, list[str]]]:
     """(name, node names) of the partitions asked for, else of those your account may use."""
-    listed = [(p["PartitionName"], expand(p.get("Nodes", ""))) for p in records(["scontrol", "show", "partition", "-o"])
-              if wanted or allows(p, submit_account())]
+    listed = [(p["PartitionName"], hostnames(p.get("Nodes", "")))
+              for p in records(["scontrol", "show", "partition", "-o"]) if wanted or allows(p, submit_account())]
     if wanted:
         known = dict(listed)
         unknown = [name for name in wanted if name not in known]
