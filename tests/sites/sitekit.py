@@ -1,7 +1,10 @@
 """What the checks of another site (lab_checks.py, fjord_checks.py) do to any site folder: build
 it in its languages with the packages' extensions, read its pages, compare its French catalogs with
 its messages, and run its pages on a stand-in instance of its own, which the inner pytest run starts
-and stops. A site folder holds conf.py, platform.toml, pytest.ini, source/ and locale/."""
+and stops. A site folder holds conf.py, platform.toml, pytest.ini, source/ and locale/.
+
+And how the tests of tests/sites get the packages as another site does (test_from_wheels.py,
+test_floors.py): built as wheels, installed by a pip that reads nothing of the host's."""
 
 from __future__ import annotations
 
@@ -19,6 +22,38 @@ import polib
 from bs4 import BeautifulSoup
 
 HPC_STANDIN = Path(sys.executable).with_name("hpc-standin")
+REPO = Path(__file__).resolve().parents[2]
+PACKAGES = sorted(path.parent for path in (REPO / "packages").glob("*/pyproject.toml"))
+
+
+def run(command: list, **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{' '.join(map(str, command))}:\n{result.stdout}{result.stderr}"
+    return result
+
+
+def pip_env() -> dict:
+    """pip without the host's configuration or the outer run's virtual environment."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "PYTEST_"))}
+    env.update(PIP_CONFIG_FILE=os.devnull, PIP_CACHE_DIR=str(REPO / "build" / "pip-cache"),
+               PIP_DISABLE_PIP_VERSION_CHECK="1")
+    return env
+
+
+def build_wheels(out: Path, sources: Path) -> dict[Path, Path]:
+    """Each package's folder -> its wheel in `out`, built from the checkout without network."""
+    built = {}
+    for package in PACKAGES:
+        # From a copy: setuptools writes build/ and *.egg-info beside the sources it builds.
+        source = shutil.copytree(package, sources / package.name,
+                                 ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+        before = set(out.iterdir())
+        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+             "-w", out, source], env=pip_env())
+        (wheel,) = set(out.iterdir()) - before
+        built[package] = wheel
+    return built
 
 
 def sphinx_build(site: Path, builder: str, out: Path, *options: str) -> None:

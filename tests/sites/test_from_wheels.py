@@ -10,8 +10,6 @@ site's build/pip-cache, never to the user's HOME.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -20,43 +18,16 @@ from pathlib import Path
 import pytest
 
 from . import fjord_checks, lab_checks
+from .sitekit import PACKAGES, REPO, build_wheels, pip_env, run
 
-REPO = Path(__file__).resolve().parents[2]
-PACKAGES = sorted(path.parent for path in (REPO / "packages").glob("*/pyproject.toml"))
 # What the sites' conf.py and their checks import besides the packages: the sites' own choices.
 SITE_REQUIREMENTS = ["furo", "sphinx-copybutton", "pytest", "pytest-timeout", "polib", "beautifulsoup4"]
-
-
-def run(command: list, **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, **kwargs)
-    assert result.returncode == 0, f"{' '.join(map(str, command))}:\n{result.stdout}{result.stderr}"
-    return result
-
-
-def pip_env() -> dict:
-    """pip without the host's configuration or the outer run's virtual environment."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PIP_", "PYTHON", "VIRTUAL_ENV", "PYTEST_"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_CACHE_DIR=str(REPO / "build" / "pip-cache"),
-               PIP_DISABLE_PIP_VERSION_CHECK="1")
-    return env
 
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory) -> dict[Path, Path]:
     """Each package's folder -> its wheel, built from the checkout without network."""
-    out, sources = tmp_path_factory.mktemp("wheels"), tmp_path_factory.mktemp("sources")
-    built = {}
-    for package in PACKAGES:
-        # From a copy: setuptools writes build/ and *.egg-info beside the sources it builds.
-        source = shutil.copytree(package, sources / package.name,
-                                 ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-        before = set(out.iterdir())
-        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-             "-w", out, source], env=pip_env())
-        (wheel,) = set(out.iterdir()) - before
-        built[package] = wheel
-    return built
+    return build_wheels(tmp_path_factory.mktemp("wheels"), tmp_path_factory.mktemp("sources"))
 
 
 @pytest.fixture(scope="module")
