@@ -11,7 +11,6 @@ from ..recipe import Recipe
 from .interpreters import Sandbox, pip_install
 from .steps import stamp_matches, write_stamp
 
-# --- stacks on PYTHONPATH ----------------------------------------------------------------------
 
 def stack_prefix(paths: Paths, name: str, module_version: str) -> Path:
     """Where a stack (scipy-stack, symengine-0.13.0) keeps its packages for one python module."""
