@@ -18,28 +18,17 @@ name = "cpu"
 default = true
 access = "everyone"
 time_limit_days = 2
-assumed.name = "the test's own"
-assumed.default = "the test's own"
-assumed.access = "the test's own"
-assumed.time_limit_days = "the test's own"
 
 [[partitions]]
 name = "big"
 access = "everyone"
 time_limit_days = 7
-assumed.name = "the test's own"
-assumed.access = "the test's own"
-assumed.time_limit_days = "the test's own"
 
 [[nodes]]
 names = ["n01", "n02"]
 partitions = ["cpu"]
 cores = 16
 memory = "64G"
-assumed.names = "the test's own"
-assumed.partitions = "the test's own"
-assumed.cores = "the test's own"
-assumed.memory = "the test's own"
 
 [[nodes]]
 names = ["g01"]
@@ -47,21 +36,12 @@ partitions = ["cpu"]
 cores = 8
 memory = "96G"
 gpus = { count = 2, vendor = "NVIDIA", model = "A100 80G", type = "a100" }
-assumed.names = "the test's own"
-assumed.partitions = "the test's own"
-assumed.cores = "the test's own"
-assumed.memory = "the test's own"
-assumed.gpus = "the test's own"
 
 [[nodes]]
 names = ["b01"]
 partitions = ["big"]
 cores = 64
 memory = "1T"
-assumed.names = "the test's own"
-assumed.partitions = "the test's own"
-assumed.cores = "the test's own"
-assumed.memory = "the test's own"
 """
 
 

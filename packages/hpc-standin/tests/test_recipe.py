@@ -14,32 +14,20 @@ name = "batch"
 default = true
 access = "everyone"
 time_limit_days = 2
-assumed.name = "the test's own"
-assumed.default = "the test's own"
-assumed.access = "the test's own"
-assumed.time_limit_days = "the test's own"
 
 [[nodes]]
 names = ["n001"]
 partitions = ["batch"]
 cores = 8
 memory = "32G"
-assumed.names = "the test's own"
-assumed.partitions = "the test's own"
-assumed.cores = "the test's own"
-assumed.memory = "the test's own"
 
 [modules.py]
 versions = ["3.12"]
 default = "3.12"
-assumed.versions = "the test's own"
-assumed.default = "the test's own"
 
 [modules.numerics]
 versions = ["1.0"]
 default = "1.0"
-assumed.versions = "the test's own"
-assumed.default = "the test's own"
 """
 
 RECIPE = """\
