@@ -113,7 +113,7 @@ test-page: venv ## Run one page's examples on the stand-in (up if needed): make 
 	$(VENV_PYTHON) -m pytest $(PAGE) -n0 $(PYTEST_ARGS)
 
 .PHONY: test-unit
-test-unit: lint ## Ruff, then the harness's and the catalog reader's own tests: no stand-in, no root, seconds
+test-unit: lint ## Ruff, then the four packages' own tests and this site's platform.toml and Makefile: no stand-in, no root, seconds
 	$(VENV_PYTHON) -m pytest tests/unit packages --dist worksteal $(PYTEST_ARGS)
 
 .PHONY: check-po

@@ -208,7 +208,7 @@ def expected_susage(nodes: dict[str, susage.Node], partitions: list[str], availa
 
 def test_susage_counts_what_slurm_allocated_in_the_platforms_layout(cluster_env, home):
     """While a job runs: `susage` (the partitions the reader may use) and `susage --available
-    --legend PARTITION`, two lines per partition as hpc_standin.susage lays them out, with the
+    --legend PARTITION`, two lines per partition as hpc_standin.tools.susage lays them out, with the
     model's totals and what scontrol shows allocated (read before and after: other sessions' jobs
     may come and go meanwhile)."""
     mine = [p.name for p in PLATFORM.partitions if p.access == "everyone"]

@@ -41,6 +41,13 @@ def pip_env() -> dict:
     return env
 
 
+def without_platform(env: dict) -> dict:
+    """`env` without what chooses or describes a platform (the outer run's stand-in, Lmod, Slurm,
+    pytest's own variables): an inner run decides alone where it runs."""
+    return {key: value for key, value in env.items()
+            if not key.startswith(("HPC_STANDIN", "HPC_PLATFORM", "LMOD_", "SLURM_", "PYTEST_"))}
+
+
 def build_wheels(out: Path, sources: Path) -> dict[Path, Path]:
     """Each package's folder -> its wheel in `out`, built from the checkout without network."""
     built = {}
@@ -107,8 +114,7 @@ def own_instance(site: Path, cache: Path) -> Iterator[tuple[dict, Path]]:
     top = Path(tempfile.mkdtemp(prefix=f"{site.name}-standin-"))
     top.chmod(0o711)
     state = top / "state"
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("HPC_STANDIN", "HPC_PLATFORM", "LMOD_", "SLURM_", "PYTEST_"))}
+    env = without_platform(dict(os.environ))
     env.update(HPC_STANDIN_STATE=str(state), HPC_STANDIN_CACHE=str(cache))
     try:
         yield env, state

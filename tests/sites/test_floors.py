@@ -39,7 +39,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from .sitekit import PACKAGES, REPO, build_wheels, pip_env, run
+from .sitekit import PACKAGES, REPO, pip_env, run, without_platform
 
 TEST_TOOLS = {
     # test_home_guard.py passes -n0 to its inner run, an option of pytest-xdist's; the pages of
@@ -112,11 +112,6 @@ def pinned_in_requirements_txt() -> dict[str, str]:
     return {canonicalize_name(name): version for name, version in pins}
 
 
-@pytest.fixture(scope="module")
-def wheels(tmp_path_factory) -> dict[Path, Path]:
-    return build_wheels(tmp_path_factory.mktemp("wheels"), tmp_path_factory.mktemp("sources"))
-
-
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda package: package.name)
 def test_every_dependency_declares_its_floor(package):
     """A dependency without a floor claims every version ever released."""
@@ -164,8 +159,7 @@ def test_each_package_passes_its_tests_with_its_dependencies_at_their_floors(whe
     deselect = [option for test in DESELECTED.get(package.name, [])
                 for option in ("--deselect", f"{package.name}/{test}")]
     # A platform chosen by the outer run's shell is no business of the package's tests.
-    env = {key: value for key, value in pip_env().items()
-           if not key.startswith(("HPC_STANDIN", "HPC_PLATFORM", "SLURM_", "LMOD_"))}
+    env = without_platform(pip_env())
     result = subprocess.run(
         [venv / "bin" / "python", "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-c", ini,
          "--rootdir", here, "--basetemp", tmp_path / "basetemp", here / package.name / "tests", *deselect],

@@ -18,16 +18,10 @@ from pathlib import Path
 import pytest
 
 from . import fjord_checks, lab_checks
-from .sitekit import PACKAGES, REPO, build_wheels, pip_env, run
+from .sitekit import PACKAGES, REPO, pip_env, run, without_platform
 
 # What the sites' conf.py and their checks import besides the packages: the sites' own choices.
 SITE_REQUIREMENTS = ["furo", "sphinx-copybutton", "pytest", "pytest-timeout", "polib", "beautifulsoup4"]
-
-
-@pytest.fixture(scope="module")
-def wheels(tmp_path_factory) -> dict[Path, Path]:
-    """Each package's folder -> its wheel, built from the checkout without network."""
-    return build_wheels(tmp_path_factory.mktemp("wheels"), tmp_path_factory.mktemp("sources"))
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +68,7 @@ def test_each_site_builds_and_runs_with_the_packages_from_their_wheels(fresh_ven
     packages' extensions, its French complete, its pages run by the harness on its own stand-in."""
     ini = tmp_path / "pytest.ini"
     ini.write_text("[pytest]\naddopts = -p no:cacheprovider\n")
-    env = {key: value for key, value in pip_env().items()
-           if not key.startswith(("HPC_STANDIN", "HPC_PLATFORM", "SLURM_", "LMOD_"))}
+    env = without_platform(pip_env())
     result = subprocess.run(
         [fresh_venv / "bin" / "python", "-m", "pytest", "-q", "-rA", "-c", ini, "--rootdir", tmp_path,
          "--import-mode=importlib", "--basetemp", tmp_path / "basetemp", checks.__file__],

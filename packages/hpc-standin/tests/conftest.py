@@ -29,10 +29,12 @@ cluster_name = "lab"
 
 @pytest.fixture
 def write_platform(tmp_path):
-    """tmp_path/platform.toml of `SECTIONS` and the test's own tables."""
-    def write(tables: str) -> Path:
+    """tmp_path/platform.toml of `SECTIONS` and the test's own tables, with `login` lines in
+    [login] (`commands = ["sq"]`)."""
+    def write(tables: str, *login: str) -> Path:
         path = tmp_path / "platform.toml"
-        path.write_text(SECTIONS + "\n" + tables, encoding="utf-8")
+        sections = SECTIONS.replace("[login]\n", "\n".join(["[login]", *login, ""]))
+        path.write_text(sections + "\n" + tables, encoding="utf-8")
         return path
     return write
 

@@ -1,7 +1,8 @@
 """How the stand-in's TaskProlog folds a task's Slurm CPUs onto the machine's (bind_task)."""
 from __future__ import annotations
 
-from hpc_standin.tools.bind_task import expand, hostnames, job_cpus_on, machine_share, task_share, tasks_on_node
+from hpc_standin.tools.bind_task import expand, job_cpus_on, machine_share, task_share, tasks_on_node
+from hpc_standin.tools.hostlist import hostnames
 
 DETAIL = """JobId=7 JobName=two
    Nodes=cp[3702-3703] CPU_IDs=0-3 Mem=2048 GRES=

@@ -25,6 +25,7 @@ from .config import ClusterError, Paths, locked, log
 from .login import LMOD_INIT
 from .nodes import Layout, decide_layout, hosts_file, layout_path
 from .process import scrubbed, wait_until
+from .recipe import Recipe
 from .services import Service
 from .services.mariadb import MariaDB
 from .services.munge import Munge
@@ -44,6 +45,7 @@ SERVING = {"idle", "mixed", "allocated", "completing"}  # sinfo's states of a no
 class Instance:
     def __init__(self, paths: Paths, platform: Platform) -> None:
         self.paths, self.platform = paths, platform
+        self._layout: Layout | None = None
         self.munge = Munge(self)
         self.mariadb = MariaDB(self)
         self.slurmdbd = SlurmDbd(self)
@@ -52,7 +54,9 @@ class Instance:
     @property
     def layout(self) -> Layout | None:
         """The nodes `up` made (None before): the saved layout, which `status` and tests read too."""
-        return Layout.load(layout_path(self.paths))
+        if self._layout is None:
+            self._layout = Layout.load(layout_path(self.paths))
+        return self._layout
 
     @property
     def slurmds(self) -> list[Slurmd]:
@@ -116,6 +120,7 @@ class Instance:
             log(layout.limitation)
         (self.paths.state / "etc").mkdir(parents=True, exist_ok=True)
         layout.save(layout_path(self.paths))
+        self._layout = layout
         (self.paths.state / "etc" / "hosts").write_text(hosts_file(layout))
         for service in self.in_start_order:
             service.configure()
@@ -146,9 +151,12 @@ class Instance:
         return self.paths.state / "started-from.sha256"
 
     def origin(self) -> str:
-        """A digest of what the instance's configuration comes from: the platform file and this
+        """A digest of what the instance's configuration comes from: the platform file, the site's
+        recipe (its grace time and owners' accounts are in slurm.conf and the accounting) and this
         package's code and templates."""
         digest = hashlib.sha256(self.platform.path.read_bytes())
+        recipe = Recipe.of(self.platform).path
+        digest.update(b"\0" + (recipe.read_bytes() if recipe else b""))
         for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
         return digest.hexdigest()
@@ -162,7 +170,7 @@ class Instance:
         if recorded != self.origin():
             raise ClusterError(
                 f"the instance running in {self.paths.state} was started from another "
-                f"{self.platform.path.name} or another version of the stand-in: stop it with "
+                f"{self.platform.path.name}, another recipe or another version of the stand-in: stop it with "
                 "`hpc-standin down` (once the test sessions using it have ended), then start it again")
 
     # --- down ----------------------------------------------------------------------------------

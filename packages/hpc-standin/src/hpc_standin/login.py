@@ -12,6 +12,7 @@ from hpc_platform import Platform
 
 from . import tools
 from .config import ClusterError, Paths, write_if_changed
+from .recipe import Recipe
 from .software import modules
 
 LMOD_INIT = "/usr/share/lmod/lmod/init/bash"
@@ -23,11 +24,14 @@ def write_tools(paths: Paths, platform: Platform, sandboxes: list) -> None:
     # Any interpreter: the tools need only the stdlib. A site without python modules uses this one.
     python = shlex.quote(str(sandboxes[0].python if sandboxes else sys.executable))
     setup = {"avail_wheels": f': "${{WHEELHOUSE:={paths.wheelhouse}}}"; export WHEELHOUSE\n'}
-    slurm = platform.slurm
+    slurm, profile = platform.slurm, Recipe.of(platform).profile
     for tool in platform.login.commands:
         if tool == slurm.own_jobs_command and slurm.own_jobs:
             write_if_changed(paths.bin / tool, mode=0o755, text=(
                 f"#!/bin/sh\n# {tool} of the platform: your own jobs.\n{slurm.own_jobs}\n"))
+        elif tool in tools.STACK_TOOLS and tool not in profile.tools:
+            raise ClusterError(f"{platform.path}: [login] commands names {tool!r}, which the stand-in has "
+                               f"for a stack whose profile names it, not for profile {profile.name!r}")
         elif tool in tools.LOGIN_TOOLS:
             script = tools.script(tool)
             write_if_changed(paths.bin / tool, mode=0o755, text=(

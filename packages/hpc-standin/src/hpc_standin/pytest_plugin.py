@@ -1,7 +1,8 @@
 """pytest plugin (entry point `hpc-standin`): the platform the tests and the pages run on.
 
 On the real platform (hpc_platform's `target_of`: ``--platform=real``; without a choice, Lmod
-initialised and a Slurm that is not a stand-in's) the tests use it as it is. Elsewhere the
+initialised and a Slurm that is not a stand-in's) the tests use it as it is; with
+``--platform=plain`` there is no platform, and the tests that need one skip, saying so. Elsewhere the
 stand-in of the site's platform.toml (ini `platform_file`) is started the first time a test needs
 it, not before: a run of unit tests never starts it. The session's controller holds a shared
 lock on the instance for the whole run and, at the end, stops the instance if this run started it
@@ -89,7 +90,8 @@ def pytest_sessionstart(session):
     """The controller's shared lock: while this run lasts, no other session stops the instance."""
     config = session.config
     found = site(config)
-    if found is None or not is_controller(config) or on_real_platform(config, found[1]):
+    if found is None or not is_controller(config) or target_of(config) == "plain" \
+            or on_real_platform(config, found[1]):
         return
     paths = found[1]
     paths.sessions.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +107,8 @@ def cluster_of(config) -> Cluster:
             raise pytest.UsageError("the stand-in needs the site's platform.toml: set platform_file "
                                     "in the pytest configuration")
         platform, paths = found
+        if target_of(config) == "plain":
+            pytest.skip("--platform=plain: plain bash, and this test needs a platform (standin or real)")
         if on_real_platform(config, paths):
             config.stash[CLUSTER] = Cluster(init="", standin=False)
         else:

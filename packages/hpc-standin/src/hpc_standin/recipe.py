@@ -39,6 +39,9 @@ class Profile:
     version_variable: str  # "EBVERSION{NAME}": of its version
     labels: dict[str, dict]  # a module type -> its label in `module avail` ("(math)") and legend (doc)
     tree_title: str | None = None  # how `module avail` titles an environment's tree; None: its folder
+    # The stack's own login commands the stand-in has (avail_wheels: the Alliance's, which reads
+    # the wheelhouse as gentoo<version>/<arch> and the python module's EBVERSIONPYTHON).
+    tools: tuple[str, ...] = ()
 
     def variable(self, pattern: str, module: str) -> str:
         return pattern.format(NAME=module.upper().replace("-", ""))
@@ -73,7 +76,7 @@ class Recipe:
         values = tomllib.loads((PROFILES / f"{name}.toml").read_text(encoding="utf-8"))
         values.update(self.data.get("lmod", {}))
         try:
-            return Profile(name=name, **values)
+            return Profile(name=name, **{**values, "tools": tuple(values.get("tools", ()))})
         except TypeError as error:  # an unknown key of [lmod]
             raise ClusterError(f"{self.path}: [lmod]: {error}") from None
 

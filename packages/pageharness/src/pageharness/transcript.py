@@ -1,6 +1,6 @@
 """Console transcripts: prompt grammar, continuation lines, output matching, exit rule, update merge.
 
-No cluster and no page shell, so that every rule here is unit-tested in tests/unit; only
+No cluster and no page shell, so that every rule here is unit-tested in packages/pageharness/tests; only
 `is_complete` asks a `bash -n` whether a command is whole, as bash itself would decide.
 A transcript is the body of a ``.. code-block:: console``; it becomes a list of `Step` (one command,
 the .rst line of its prompt, the output lines shown under it).

@@ -27,7 +27,8 @@ TEMPLATES = Path(__file__).resolve().parent / "slurm"
 
 class Service:
     """A daemon of the instance, known by its pid file and the name /proc/<pid>/comm shows."""
-    name: str
+    name: str  # how `status` and the messages name it
+    comm: str  # its executable's name, as /proc/<pid>/comm shows it
     pid_name: str  # its pid file, in the instance's state
 
     def __init__(self, instance: Instance) -> None:
@@ -55,7 +56,7 @@ class Service:
             comm = Path(f"/proc/{pid}/comm").read_text().strip()
         except (OSError, ValueError, IndexError):
             return None
-        return pid if self.name.startswith(comm) else None
+        return pid if comm == self.comm else None
 
     def status(self) -> str:
         pid = self.pid()

@@ -13,7 +13,7 @@ from . import Service
 
 
 class MariaDB(Service):
-    name = "mariadbd"
+    name = comm = "mariadbd"
     pid_name = "mysql/mysqld.pid"
 
     @property

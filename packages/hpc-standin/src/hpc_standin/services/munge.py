@@ -13,7 +13,7 @@ from . import Service
 
 
 class Munge(Service):
-    name = "munged"
+    name = comm = "munged"
     pid_name = "munge/munged.pid"
 
     @property

@@ -22,7 +22,7 @@ from . import Service, free_port, render
 
 
 class SlurmCtld(Service):
-    name = "slurmctld"
+    name = comm = "slurmctld"
     pid_name = "slurm/slurmctld.pid"
 
     def configure(self) -> None:

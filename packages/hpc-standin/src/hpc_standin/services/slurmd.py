@@ -10,6 +10,8 @@ from . import Service
 
 
 class Slurmd(Service):
+    comm = "slurmd"
+
     def __init__(self, instance, node: Node) -> None:
         super().__init__(instance)
         self.node = node

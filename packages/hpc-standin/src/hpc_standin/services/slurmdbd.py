@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import re
 import subprocess
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from . import Service, free_port, render
 
 
 class SlurmDbd(Service):
-    name = "slurmdbd"
+    name = comm = "slurmdbd"
     pid_name = "slurm/slurmdbd.pid"
 
     @property
@@ -24,17 +23,19 @@ class SlurmDbd(Service):
         """slurmdbd.conf, next to slurm.conf, where slurmdbd looks."""
         return self.paths.slurm_conf.parent / "slurmdbd.conf"
 
+    port: int | None = None  # slurmdbd's, chosen by configure
+
     def configure(self) -> None:
-        render("slurmdbd.conf.in", self.config_file, mode=0o600, port=free_port(),
+        self.port = free_port()
+        render("slurmdbd.conf.in", self.config_file, mode=0o600, port=self.port,
                munge_socket=self.instance.munge.socket, pid_file=self.pid_file, log_file=self.log_file)
 
     def accounting_lines(self) -> str:
         """slurm.conf's lines for this accounting. With slurmdbd, AccountingStoragePass names the
         munge socket of the clients' side. Enforced associations: a job's account must be one of
         its user's (hpc_standin.access)."""
-        port = re.search(r"^DbdPort=(\d+)$", self.config_file.read_text(), re.MULTILINE).group(1)
         return (f"AccountingStorageType=accounting_storage/slurmdbd\nAccountingStorageEnforce=associations\n"
-                f"AccountingStorageHost=127.0.0.1\nAccountingStoragePort={port}\n"
+                f"AccountingStorageHost=127.0.0.1\nAccountingStoragePort={self.port}\n"
                 f"AccountingStoragePass={self.instance.munge.socket}\n")
 
     def client_env(self) -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..config import ClusterError, Paths, log
 from ..process import hermetic_env
 from ..recipe import Recipe
-from .steps import MODULE_WHEELS, run, stamp_matches, wheel_folder, write_stamp
+from .steps import MODULE_WHEELS, minor_of, run, stamp_matches, wheel_folder, write_stamp
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class HostPython:
 
     @property
     def minor(self) -> str:
-        return ".".join(self.version.split(".")[:2])
+        return minor_of(self.version)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent
 LOGIN_TOOLS = ("avail_wheels", "seff", "susage")
+# Those that read a stack's layout, which only the profiles that name them have (recipe.Profile.tools).
+STACK_TOOLS = ("avail_wheels",)
 BIND_TASK = FOLDER / "bind_task.py"
 
 

@@ -79,8 +79,9 @@ def submit_account() -> str | None:
 
 def partitions(wanted: list[str]) -> list[tuple[str, list[str]]]:
     """(name, node names) of the partitions asked for, else of those your account may use."""
+    account = None if wanted else submit_account()
     listed = [(p["PartitionName"], hostnames(p.get("Nodes", "")))
-              for p in records(["scontrol", "show", "partition", "-o"]) if wanted or allows(p, submit_account())]
+              for p in records(["scontrol", "show", "partition", "-o"]) if wanted or allows(p, account)]
     if wanted:
         known = dict(listed)
         unknown = [name for name in wanted if name not in known]
