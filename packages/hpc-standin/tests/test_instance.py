@@ -12,25 +12,9 @@ from hpc_standin.recipe import RECIPE_FILE
 
 pytest_plugins = ["pytester"]
 
-TABLES = """\
-[[partitions]]
-name = "batch"
-default = true
-access = "everyone"
-time_limit_days = 2
-
-[[nodes]]
-names = ["n01", "n02"]
-partitions = ["batch"]
-cores = 8
-memory = "32G"
-"""
-
-
 @pytest.fixture
-def site(write_platform, monkeypatch) -> Path:
-    monkeypatch.delenv("HPC_STANDIN_RECIPE", raising=False)
-    return write_platform(TABLES, 'commands = ["avail_wheels", "seff"]').parent
+def site(write_platform) -> Path:
+    return write_platform("", 'commands = ["avail_wheels", "seff"]').parent
 
 
 def paths_of(site: Path) -> Paths:

@@ -9,18 +9,6 @@ from hpc_standin.config import ClusterError
 from hpc_standin.recipe import Recipe
 
 TABLES = """\
-[[partitions]]
-name = "batch"
-default = true
-access = "everyone"
-time_limit_days = 2
-
-[[nodes]]
-names = ["n001"]
-partitions = ["batch"]
-cores = 8
-memory = "32G"
-
 [modules.py]
 versions = ["3.12"]
 default = "3.12"
@@ -48,8 +36,7 @@ grace_seconds = 5
 
 
 @pytest.fixture
-def site(write_platform, monkeypatch) -> Path:
-    monkeypatch.delenv("HPC_STANDIN_RECIPE", raising=False)
+def site(write_platform) -> Path:
     return write_platform(TABLES).parent
 
 
